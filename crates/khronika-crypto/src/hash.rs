@@ -3,6 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
+/// The BLAKE3 implementation, for incremental keyed hashing by the store.
+pub use blake3;
+
 use crate::Key32;
 
 /// SHA-256 of `data`.

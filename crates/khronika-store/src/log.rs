@@ -1,0 +1,554 @@
+//! Device logs: entry bundles in C2SP tlog-tiles layout, RFC 6962 tree roots, and signed
+//! checkpoints in C2SP signed-note / tlog-checkpoint form.
+//!
+//! A log is append-only and every append is a batch: the bundles it fills (full bundles at
+//! `tile/entries/N`, the last partial one at `tile/entries/N.p/W`) are created and made
+//! durable, then a checkpoint naming the new size and root is created and made durable. Only
+//! then is the append acknowledged. A superseded partial bundle is removed afterwards; if that
+//! removal is lost in a crash, readers take the widest partial and check the others are its
+//! prefixes.
+//!
+//! Entries found beyond the newest checkpoint (a crash between the bundle and the checkpoint)
+//! are valid, signed and chained; they are adopted on load and covered by the next checkpoint.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use khronika_crypto::hash::{self, Sha256Hasher};
+use khronika_crypto::sign::{PublicKey, SigningKey};
+
+use crate::entry::{Entry, EntryBody, ObjectRef};
+use crate::path::PathKind;
+use crate::{Backend, BackendError, CompartmentId, DeviceId, ObjectPath, StoreError, Stored, VaultId};
+
+/// Entries per full bundle (C2SP tlog-tiles).
+pub const BUNDLE_WIDTH: u64 = 256;
+
+/// RFC 6962 leaf hash: SHA-256(0x00 || data).
+pub fn leaf_hash(data: &[u8]) -> [u8; 32] {
+    let mut h = Sha256Hasher::new();
+    h.update(&[0]);
+    h.update(data);
+    h.finalize()
+}
+
+/// RFC 6962 interior node hash: SHA-256(0x01 || left || right).
+pub fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256Hasher::new();
+    h.update(&[1]);
+    h.update(left);
+    h.update(right);
+    h.finalize()
+}
+
+/// The right edge of an RFC 6962 tree: one perfect-subtree root per set bit of the size.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// (height, hash), leftmost (largest) subtree first.
+    nodes: Vec<(u32, [u8; 32])>,
+}
+
+impl Frontier {
+    /// Number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Append a leaf hash.
+    pub fn push(&mut self, leaf: [u8; 32]) {
+        let mut cur = (0u32, leaf);
+        while let Some(&(h, left)) = self.nodes.last() {
+            if h != cur.0 {
+                break;
+            }
+            self.nodes.pop();
+            cur = (h + 1, node_hash(&left, &cur.1));
+        }
+        self.nodes.push(cur);
+        self.size += 1;
+    }
+
+    /// The tree head (Merkle Tree Hash) of the leaves so far.
+    pub fn root(&self) -> [u8; 32] {
+        let mut it = self.nodes.iter().rev();
+        let Some(&(_, mut acc)) = it.next() else {
+            return hash::sha256(b"");
+        };
+        for (_, left) in it {
+            acc = node_hash(left, &acc);
+        }
+        acc
+    }
+}
+
+/// Encode entries as a tlog-tiles entry bundle: each one prefixed by its length (u16 BE).
+pub fn encode_bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Stored {
+    let mut out = Vec::new();
+    for e in entries {
+        out.extend_from_slice(&(e.len() as u16).to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    Stored::new(out)
+}
+
+/// Split an entry bundle into entries.
+pub fn decode_bundle(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = bytes.get(at..at + 2).ok_or("truncated length prefix")?;
+        let len = u16::from_be_bytes([len[0], len[1]]) as usize;
+        out.push(bytes.get(at + 2..at + 2 + len).ok_or("truncated entry")?);
+        at += 2 + len;
+    }
+    Ok(out)
+}
+
+/// The origin line of a device log's checkpoints.
+pub fn origin(vault: &VaultId, device: &DeviceId) -> String {
+    format!("khronika/vault/{}/device/{}", vault.to_hex(), device.to_hex())
+}
+
+/// The C2SP signed-note key id: the first four bytes of SHA-256(name || "\n" || 0x01 || key).
+pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
+    let mut h = Sha256Hasher::new();
+    h.update(name.as_bytes());
+    h.update(b"\n\x01");
+    h.update(&key.0);
+    let d = h.finalize();
+    [d[0], d[1], d[2], d[3]]
+}
+
+/// The verifier key of a device in C2SP signed-note form: `<name>+<key id hex>+<base64(0x01 || key)>`.
+pub fn verifier_key(name: &str, key: &PublicKey) -> String {
+    let mut k = vec![1u8];
+    k.extend_from_slice(&key.0);
+    format!("{name}+{}+{}", hash::to_hex(&key_id(name, key)), B64.encode(k))
+}
+
+/// A checkpoint: a signed statement of a log's size and root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The log's origin line.
+    pub origin: String,
+    /// Number of entries.
+    pub size: u64,
+    /// RFC 6962 root hash.
+    pub root: [u8; 32],
+}
+
+impl Checkpoint {
+    /// The signed body: `origin\nsize\nbase64(root)\n`.
+    pub fn body(&self) -> String {
+        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+    }
+
+    /// The signed note: body, blank line, and one signature line by the device key.
+    pub fn sign(&self, key: &SigningKey) -> String {
+        let body = self.body();
+        let mut sig = key_id(&self.origin, &key.public()).to_vec();
+        sig.extend_from_slice(&key.sign(body.as_bytes()));
+        format!("{body}\n\u{2014} {} {}\n", self.origin, B64.encode(sig))
+    }
+
+    /// Parse a signed note and check the signature by `key` (named like the origin).
+    pub fn open(note: &[u8], key: &PublicKey) -> Result<Checkpoint, String> {
+        let text = std::str::from_utf8(note).map_err(|_| "not UTF-8")?;
+        let (body, sigs) = text.split_once("\n\n").ok_or("no blank line before signatures")?;
+        let body = format!("{body}\n");
+        let mut lines = body.lines();
+        let origin = lines.next().ok_or("no origin")?.to_owned();
+        let size: u64 = lines.next().ok_or("no size")?.parse().map_err(|_| "bad size")?;
+        let root = B64.decode(lines.next().ok_or("no root")?).map_err(|_| "bad root")?;
+        let root: [u8; 32] = root.try_into().map_err(|_| "root is not 32 bytes")?;
+        let want_id = key_id(&origin, key);
+        let mut found = false;
+        for line in sigs.lines() {
+            let rest = line.strip_prefix("\u{2014} ").ok_or("malformed signature line")?;
+            let (name, sig) = rest.split_once(' ').ok_or("malformed signature line")?;
+            let sig = B64.decode(sig).map_err(|_| "bad signature encoding")?;
+            if name == origin && sig.len() == 68 && sig[..4] == want_id {
+                let s: [u8; 64] = sig[4..].try_into().map_err(|_| "signature length")?;
+                key.verify(body.as_bytes(), &s).map_err(|_| "signature does not verify")?;
+                found = true;
+            }
+        }
+        if !found {
+            return Err("no signature by the device key".into());
+        }
+        if !sigs.ends_with('\n') {
+            return Err("note does not end with a newline".into());
+        }
+        Ok(Checkpoint { origin, size, root })
+    }
+}
+
+/// The state of one device's log: enough to verify and to append.
+#[derive(Debug, Clone)]
+pub struct LogState {
+    /// The vault.
+    pub vault: VaultId,
+    /// The device.
+    pub device: DeviceId,
+    /// The device's key, from the genesis entry.
+    pub key: Option<PublicKey>,
+    frontier: Frontier,
+    last_hash: [u8; 32],
+    /// Encoded entries of the current, not yet full bundle.
+    tail: Vec<Vec<u8>>,
+    /// Full bundles completed by staged entries, not yet written.
+    pending_full: Vec<(u64, Stored)>,
+    committed: u64,
+    /// Width of the partial bundle on storage for the committed size (0 if none).
+    stored_partial: u16,
+    checkpoints: Vec<u64>,
+}
+
+/// Reading a log: what went wrong, with the object it concerns.
+fn log_err(device: &DeviceId, what: impl Into<String>) -> StoreError {
+    StoreError::Log { device: *device, what: what.into() }
+}
+
+impl LogState {
+    /// An empty log.
+    pub fn new(vault: VaultId, device: DeviceId) -> Self {
+        Self {
+            vault,
+            device,
+            key: None,
+            frontier: Frontier::default(),
+            last_hash: [0; 32],
+            tail: Vec::new(),
+            pending_full: Vec::new(),
+            committed: 0,
+            stored_partial: 0,
+            checkpoints: Vec::new(),
+        }
+    }
+
+    /// Entries in the log, staged ones included.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// Entries durably committed.
+    pub fn committed(&self) -> u64 {
+        self.committed
+    }
+
+    /// The RFC 6962 root over all entries, staged ones included.
+    pub fn root(&self) -> [u8; 32] {
+        self.frontier.root()
+    }
+
+    /// Checkpoint sizes found on storage (ascending).
+    pub fn checkpoints(&self) -> &[u64] {
+        &self.checkpoints
+    }
+
+    /// Load and check a device's log, calling `visit` on every entry in order.
+    ///
+    /// Checks the framing, the chain of hashes, the indexes, the vault and device fields, and
+    /// every signature (with the key in the genesis entry); checkpoints are checked by
+    /// [`crate::verify`].
+    pub fn load(
+        backend: &dyn Backend,
+        vault: VaultId,
+        device: DeviceId,
+        genesis_key: impl Fn(&Entry) -> Result<PublicKey, String>,
+        mut visit: impl FnMut(&Entry) -> Result<(), StoreError>,
+    ) -> Result<LogState, StoreError> {
+        let mut st = LogState::new(vault, device);
+        let (bundles, checkpoints) = list_log(backend, &device)?;
+        st.checkpoints = checkpoints;
+        for (i, b) in bundles.iter().enumerate() {
+            let n = i as u64;
+            if b.n != n {
+                return Err(log_err(&device, format!("entry bundle {n} is missing (next present is {})", b.n)));
+            }
+            let full = b.partials.is_empty() || b.full;
+            let path = if full { ObjectPath::bundle(&device, n, None) } else { ObjectPath::bundle(&device, n, b.partials.last().copied()) };
+            let bytes = backend.read(&path)?;
+            let entries = decode_bundle(&bytes).map_err(|w| StoreError::Damaged { path: path.clone(), what: w })?;
+            let want = if full { BUNDLE_WIDTH as usize } else { b.partials.last().map_or(0, |w| *w as usize) };
+            if entries.len() != want {
+                return Err(StoreError::Damaged { path, what: format!("holds {} entries, its name says {want}", entries.len()) });
+            }
+            if !full && i + 1 != bundles.len() {
+                return Err(log_err(&device, format!("bundle {n} is partial but later bundles exist")));
+            }
+            // Superseded partials left behind by a crash must be prefixes of what we read.
+            for &w in b.partials.iter().filter(|&&w| full || Some(&w) != b.partials.last()) {
+                let pp = ObjectPath::bundle(&device, n, Some(w));
+                let other = backend.read(&pp)?;
+                let prefix = encode_bundle(entries[..w as usize].iter().copied());
+                if other != prefix.as_bytes() {
+                    return Err(StoreError::Damaged { path: pp, what: "differs from the later bundle it should be a prefix of".into() });
+                }
+            }
+            for raw in &entries {
+                let e = Entry::decode(raw).map_err(|w| StoreError::Damaged { path: path.clone(), what: format!("entry {}: {w}", st.size()) })?;
+                st.check_and_push(&e, &path, &genesis_key)?;
+                visit(&e)?;
+            }
+            if !full {
+                st.stored_partial = entries.len() as u16;
+            }
+        }
+        st.committed = st.size();
+        Ok(st)
+    }
+
+    fn check_and_push(
+        &mut self,
+        e: &Entry,
+        path: &ObjectPath,
+        genesis_key: &impl Fn(&Entry) -> Result<PublicKey, String>,
+    ) -> Result<(), StoreError> {
+        let idx = self.size();
+        let damaged = |what: String| StoreError::Damaged { path: path.clone(), what: format!("entry {idx}: {what}") };
+        let b = &e.body;
+        if b.index != idx {
+            return Err(damaged(format!("says it is entry {} (reordered or misplaced)", b.index)));
+        }
+        if b.vault != self.vault || b.device != self.device {
+            return Err(damaged("belongs to another vault or device".into()));
+        }
+        if b.prev != self.last_hash {
+            return Err(damaged("does not chain to the previous entry (an entry was removed, changed or reordered)".into()));
+        }
+        if idx == 0 {
+            self.key = Some(genesis_key(e).map_err(damaged)?);
+        }
+        let key = self.key.ok_or_else(|| damaged("no device key".into()))?;
+        e.verify_signature(&key).map_err(|_| damaged("signature does not verify".into()))?;
+        self.push_encoded(e, false);
+        Ok(())
+    }
+
+    fn push_encoded(&mut self, e: &Entry, staged: bool) {
+        self.frontier.push(leaf_hash(e.bytes()));
+        self.last_hash = e.hash();
+        self.tail.push(e.bytes().to_vec());
+        if self.tail.len() as u64 == BUNDLE_WIDTH {
+            let n = (self.size() - 1) / BUNDLE_WIDTH;
+            let full = encode_bundle(self.tail.iter().map(Vec::as_slice));
+            self.tail.clear();
+            // While loading, full bundles are already stored; only staged ones are pending.
+            if staged {
+                self.pending_full.push((n, full));
+            }
+        }
+    }
+
+    /// The index the next staged entry will have.
+    pub fn next_index(&self) -> u64 {
+        self.size()
+    }
+
+    /// Sign and stage an entry at the end of the log. It is durable only after [`LogState::commit`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn stage(
+        &mut self,
+        key: &SigningKey,
+        kind: u8,
+        compartment: CompartmentId,
+        epoch: u32,
+        objects: Vec<ObjectRef>,
+        commitments: Vec<(u8, [u8; 32])>,
+        payload: Vec<u8>,
+    ) -> Result<Entry, StoreError> {
+        let body = EntryBody {
+            kind,
+            vault: self.vault,
+            device: self.device,
+            index: self.size(),
+            prev: self.last_hash,
+            compartment,
+            epoch,
+            objects,
+            commitments,
+            payload,
+        };
+        let e = body.sign(key).map_err(StoreError::TooLarge)?;
+        if self.size() == 0 {
+            self.key = Some(key.public());
+        }
+        self.push_encoded(&e, true);
+        Ok(e)
+    }
+
+    /// Make every staged entry durable and sign a checkpoint of the new size.
+    ///
+    /// Order: bundles, barrier, checkpoint, barrier; then the superseded partial bundle is
+    /// removed. On error nothing is acknowledged; reload the log before trying again.
+    pub fn commit(&mut self, backend: &dyn Backend, key: &SigningKey) -> Result<Checkpoint, StoreError> {
+        let size = self.size();
+        let tail_n = size / BUNDLE_WIDTH;
+        for (n, bundle) in &self.pending_full {
+            backend.create(&ObjectPath::bundle(&self.device, *n, None), bundle)?;
+        }
+        let tail_w = self.tail.len() as u16;
+        if tail_w > 0 && (size > self.committed || self.stored_partial != tail_w) {
+            let b = encode_bundle(self.tail.iter().map(Vec::as_slice));
+            backend.create(&ObjectPath::bundle(&self.device, tail_n, Some(tail_w)), &b)?;
+        }
+        backend.barrier()?;
+        let cp = Checkpoint { origin: origin(&self.vault, &self.device), size, root: self.root() };
+        if self.checkpoints.last() != Some(&size) {
+            let note = Stored::new(cp.sign(key).into_bytes());
+            backend.create(&ObjectPath::checkpoint(&self.device, size), &note)?;
+            backend.barrier()?;
+            self.checkpoints.push(size);
+        }
+        let old_n = self.committed / BUNDLE_WIDTH;
+        if self.stored_partial > 0 && (old_n != tail_n || self.stored_partial != tail_w) {
+            // A leftover partial is harmless (readers check it is a prefix), so a failure to
+            // remove it is not an error of the append.
+            let _ = backend.remove_superseded(&ObjectPath::bundle(&self.device, old_n, Some(self.stored_partial)));
+        }
+        self.pending_full.clear();
+        self.committed = size;
+        self.stored_partial = tail_w;
+        Ok(cp)
+    }
+}
+
+/// What a log's listing holds for one bundle number.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct BundleListing {
+    /// Bundle number.
+    pub n: u64,
+    /// A full bundle exists.
+    pub full: bool,
+    /// Widths of partial bundles present, ascending.
+    pub partials: Vec<u16>,
+}
+
+/// List a device log's bundles (ascending by number) and checkpoint sizes (ascending).
+pub fn list_log(backend: &dyn Backend, device: &DeviceId) -> Result<(Vec<BundleListing>, Vec<u64>), BackendError> {
+    let mut bundles: std::collections::BTreeMap<u64, BundleListing> = Default::default();
+    let mut checkpoints = Vec::new();
+    for s in backend.list(&ObjectPath::log_prefix(device))? {
+        match ObjectPath::parse(&s).map(|(_, k)| k) {
+            Some(PathKind::Bundle { device: d, n, partial }) if d == *device => {
+                let b = bundles.entry(n).or_insert_with(|| BundleListing { n, ..Default::default() });
+                match partial {
+                    None => b.full = true,
+                    Some(w) => b.partials.push(w),
+                }
+            }
+            Some(PathKind::Checkpoint { device: d, size }) if d == *device => checkpoints.push(size),
+            _ => {}
+        }
+    }
+    for b in bundles.values_mut() {
+        b.partials.sort_unstable();
+    }
+    checkpoints.sort_unstable();
+    Ok((bundles.into_values().collect(), checkpoints))
+}
+
+/// Every device that has a log in `backend`.
+pub fn list_devices(backend: &dyn Backend) -> Result<Vec<DeviceId>, BackendError> {
+    let mut out = std::collections::BTreeSet::new();
+    for s in backend.list("log/")? {
+        if let Some(d) = s.split('/').nth(1).and_then(DeviceId::from_hex) {
+            out.insert(d);
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemBackend;
+    use crate::entry::entry_kind;
+    use khronika_crypto::Key32;
+    use proptest::prelude::*;
+
+    fn naive_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+        match leaves.len() {
+            0 => hash::sha256(b""),
+            1 => leaves[0],
+            n => {
+                // RFC 6962: k is the largest power of two smaller than n.
+                let mut k = 1;
+                while k * 2 < n {
+                    k *= 2;
+                }
+                node_hash(&naive_root(&leaves[..k]), &naive_root(&leaves[k..]))
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn frontier_root_matches_rfc6962_definition(n in 0usize..300) {
+            let leaves: Vec<[u8; 32]> = (0..n).map(|i| leaf_hash(&(i as u64).to_be_bytes())).collect();
+            let mut f = Frontier::default();
+            for l in &leaves { f.push(*l); }
+            prop_assert_eq!(f.root(), naive_root(&leaves));
+        }
+    }
+
+    #[test]
+    fn known_rfc6962_roots() {
+        // Roots of the 8-leaf tree in RFC 6962's reference test data (transparency-dev/merkle).
+        let data: [Vec<u8>; 8] = [
+            vec![], vec![0x00], vec![0x10], vec![0x20, 0x21], vec![0x30, 0x31],
+            vec![0x40, 0x41, 0x42, 0x43], (0x50..=0x57).collect(), (0x60..=0x6f).collect(),
+        ];
+        let mut f = Frontier::default();
+        for d in &data { f.push(leaf_hash(d)); }
+        assert_eq!(hash::to_hex(&f.root()), "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
+    }
+
+    #[test]
+    fn checkpoint_note_round_trip_and_tamper() {
+        let key = SigningKey::from_seed(&Key32::from_bytes([1; 32]));
+        let cp = Checkpoint { origin: "khronika/test".into(), size: 12, root: [7; 32] };
+        let note = cp.sign(&key);
+        assert!(note.starts_with("khronika/test\n12\nBwcH"));
+        assert_eq!(Checkpoint::open(note.as_bytes(), &key.public()).unwrap(), cp);
+        for i in 0..note.len() {
+            let mut b = note.clone().into_bytes();
+            b[i] ^= 1;
+            assert!(Checkpoint::open(&b, &key.public()).is_err(), "byte {i}");
+        }
+        let other = SigningKey::from_seed(&Key32::from_bytes([2; 32]));
+        assert!(Checkpoint::open(note.as_bytes(), &other.public()).is_err());
+    }
+
+    fn genesis_key(e: &Entry) -> Result<PublicKey, String> {
+        e.body.payload.get(..32).and_then(|k| k.try_into().ok()).map(PublicKey).ok_or_else(|| "no key".into())
+    }
+
+    #[test]
+    fn append_load_across_bundles() {
+        let be = MemBackend::new();
+        let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+        let (v, d) = (VaultId([1; 16]), DeviceId([2; 16]));
+        let mut st = LogState::new(v, d);
+        let mut roots = Vec::new();
+        for batch in [1usize, 1, 300, 10, 200] {
+            for _ in 0..batch {
+                let payload = if st.size() == 0 { key.public().0.to_vec() } else { vec![st.size() as u8; 10] };
+                st.stage(&key, entry_kind::EVIDENCE_ADD, CompartmentId([0; 16]), 0, vec![], vec![], payload).unwrap();
+            }
+            let cp = st.commit(&be, &key).unwrap();
+            roots.push(cp);
+            let mut seen = 0;
+            let loaded = LogState::load(&be, v, d, genesis_key, |_| { seen += 1; Ok(()) }).unwrap();
+            assert_eq!(seen, st.size());
+            assert_eq!(loaded.root(), st.root());
+        }
+        // Only the newest partial bundle remains.
+        let (bundles, cps) = list_log(&be, &d).unwrap();
+        assert_eq!(cps.len(), 5);
+        assert_eq!(st.size(), 512);
+        assert_eq!(bundles.len(), 2);
+        assert!(bundles.iter().all(|b| b.full && b.partials.is_empty()), "{bundles:?}");
+    }
+}

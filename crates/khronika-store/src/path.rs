@@ -1,0 +1,213 @@
+//! Where objects live: the two namespaces of the vault.
+//!
+//! - Content-addressed: `objects/<2 hex>/<64 hex>`, named by the SHA-256 of the stored bytes.
+//! - Log objects, named by position: `log/<device hex>/tile/entries/<N>[.p/<W>]` (C2SP
+//!   tlog-tiles entry bundles) and `log/<device hex>/checkpoint/<size, 20 digits>`.
+//!
+//! A path is plain ASCII relative to the vault root and never contains `..`.
+
+use std::fmt;
+
+use khronika_crypto::hash::{from_hex, to_hex};
+
+use crate::DeviceId;
+
+/// A validated object path relative to the vault (or mirror) root.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectPath(String);
+
+/// What an object path names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathKind {
+    /// A content-addressed object with this SHA-256.
+    Object([u8; 32]),
+    /// An entry bundle of a device log: bundle number `n`, and the width if partial.
+    Bundle {
+        /// The device.
+        device: DeviceId,
+        /// Bundle index (entries `256n ..`).
+        n: u64,
+        /// `Some(w)` for a partial bundle holding `w` entries.
+        partial: Option<u16>,
+    },
+    /// A signed checkpoint of a device log at a size.
+    Checkpoint {
+        /// The device.
+        device: DeviceId,
+        /// The tree size the checkpoint commits to.
+        size: u64,
+    },
+}
+
+impl ObjectPath {
+    /// The path of the content-addressed object whose stored bytes hash to `hash`.
+    pub fn object(hash: &[u8; 32]) -> Self {
+        let h = to_hex(hash);
+        Self(format!("objects/{}/{}", &h[..2], h))
+    }
+
+    /// The path of entry bundle `n` of `device`'s log; `partial` is the width of a partial one.
+    pub fn bundle(device: &DeviceId, n: u64, partial: Option<u16>) -> Self {
+        let mut s = format!("log/{}/tile/entries/{}", device.to_hex(), tile_index_path(n));
+        if let Some(w) = partial {
+            s.push_str(&format!(".p/{w}"));
+        }
+        Self(s)
+    }
+
+    /// The path of `device`'s checkpoint at `size`.
+    pub fn checkpoint(device: &DeviceId, size: u64) -> Self {
+        Self(format!("log/{}/checkpoint/{size:020}", device.to_hex()))
+    }
+
+    /// The directory (prefix) holding `device`'s log.
+    pub fn log_prefix(device: &DeviceId) -> String {
+        format!("log/{}/", device.to_hex())
+    }
+
+    /// Parse a path string found in a listing. `None` for anything Khronika does not write.
+    pub fn parse(s: &str) -> Option<(Self, PathKind)> {
+        let parts: Vec<&str> = s.split('/').collect();
+        let kind = match parts.as_slice() {
+            ["objects", pre, name] => {
+                let h = from_hex::<32>(name)?;
+                if *pre != &name[..2] || name.chars().any(|c| c.is_ascii_uppercase()) {
+                    return None;
+                }
+                PathKind::Object(h)
+            }
+            ["log", dev, "checkpoint", size] => {
+                let device = DeviceId::from_hex(dev)?;
+                if size.len() != 20 || !size.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                PathKind::Checkpoint { device, size: size.parse().ok()? }
+            }
+            ["log", dev, "tile", "entries", rest @ ..] => {
+                let device = DeviceId::from_hex(dev)?;
+                let (n, partial) = parse_tile_index(rest)?;
+                PathKind::Bundle { device, n, partial }
+            }
+            _ => return None,
+        };
+        let p = Self(s.to_owned());
+        Some((p, kind))
+    }
+
+    /// The path as a string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for ObjectPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectPath({})", self.0)
+    }
+}
+
+/// The C2SP tlog-tiles encoding of a tile index: groups of three decimal digits, every group
+/// but the last prefixed with `x`: 1234067 → `x001/x234/067`, 5 → `005`.
+pub fn tile_index_path(n: u64) -> String {
+    let mut groups = Vec::new();
+    let mut v = n;
+    loop {
+        groups.push(v % 1000);
+        v /= 1000;
+        if v == 0 {
+            break;
+        }
+    }
+    groups.reverse();
+    let last = groups.len() - 1;
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| if i == last { format!("{g:03}") } else { format!("x{g:03}") })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn parse_tile_index(parts: &[&str]) -> Option<(u64, Option<u16>)> {
+    let (last, init, partial) = match parts {
+        [init @ .., last, width] if last.ends_with(".p") => {
+            let last = last.strip_suffix(".p")?;
+            let w: u16 = width.parse().ok()?;
+            if !(1..=255).contains(&w) || w.to_string() != *width {
+                return None;
+            }
+            (last, init, Some(w))
+        }
+        [init @ .., last] => (*last, init, None),
+        [] => return None,
+    };
+    let mut n: u64 = 0;
+    for g in init {
+        let d = g.strip_prefix('x')?;
+        n = n.checked_mul(1000)?.checked_add(three_digits(d)?)?;
+    }
+    n = n.checked_mul(1000)?.checked_add(three_digits(last)?)?;
+    (tile_index_path(n) == {
+        let mut s: Vec<String> = init.iter().map(|s| s.to_string()).collect();
+        s.push(last.to_owned());
+        s.join("/")
+    })
+    .then_some((n, partial))
+}
+
+fn three_digits(s: &str) -> Option<u64> {
+    (s.len() == 3 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_paths_follow_c2sp() {
+        assert_eq!(tile_index_path(0), "000");
+        assert_eq!(tile_index_path(5), "005");
+        assert_eq!(tile_index_path(1000), "x001/000");
+        assert_eq!(tile_index_path(1234067), "x001/x234/067");
+    }
+
+    #[test]
+    fn paths_round_trip() {
+        let d = DeviceId([0xab; 16]);
+        for (p, k) in [
+            (ObjectPath::object(&[0x12; 32]), PathKind::Object([0x12; 32])),
+            (ObjectPath::bundle(&d, 1234067, None), PathKind::Bundle { device: d, n: 1234067, partial: None }),
+            (ObjectPath::bundle(&d, 7, Some(13)), PathKind::Bundle { device: d, n: 7, partial: Some(13) }),
+            (ObjectPath::checkpoint(&d, 42), PathKind::Checkpoint { device: d, size: 42 }),
+        ] {
+            assert_eq!(ObjectPath::parse(p.as_str()), Some((p.clone(), k)), "{p}");
+        }
+        assert_eq!(
+            ObjectPath::bundle(&d, 7, Some(13)).as_str(),
+            "log/abababababababababababababababab/tile/entries/007.p/13"
+        );
+    }
+
+    #[test]
+    fn foreign_paths_are_not_ours() {
+        for s in [
+            "objects/12/1212",
+            "objects/13/1212121212121212121212121212121212121212121212121212121212121212",
+            "objects/12/1212121212121212121212121212121212121212121212121212121212121212/x",
+            "log/zz/checkpoint/00000000000000000001",
+            "log/abababababababababababababababab/checkpoint/1",
+            "log/abababababababababababababababab/tile/entries/x000/005",
+            "log/abababababababababababababababab/tile/entries/005.p/0",
+            "log/abababababababababababababababab/tile/entries/005.p/256",
+            "../etc/passwd",
+        ] {
+            assert_eq!(ObjectPath::parse(s), None, "{s}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Keyless verification (placeholder, filled in below).
