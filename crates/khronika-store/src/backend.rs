@@ -79,6 +79,14 @@ pub enum BackendError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// An IO failure not tied to one object (listing, a durability barrier).
+    #[error("input/output error while {doing}: {source}")]
+    Storage {
+        /// What was being done.
+        doing: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// Something in the backend's directory that Khronika did not write.
     #[error("unexpected item {0} in the vault")]
     Foreign(String),

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod log;
 pub mod pack;
 pub mod pad;
+pub mod payloads;
 pub mod path;
 pub mod verify;
 
