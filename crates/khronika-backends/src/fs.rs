@@ -65,7 +65,10 @@ impl Fs for OsFs {
     }
 
     fn write_new(&self, path: &Path, data: &[u8]) -> io::Result<()> {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)?;
         f.write_all(data)
     }
 
@@ -101,7 +104,11 @@ impl Fs for OsFs {
         let mut out = Vec::new();
         for e in std::fs::read_dir(path)? {
             let e = e?;
-            let kind = if e.file_type()?.is_dir() { EntryKind::Dir } else { EntryKind::File };
+            let kind = if e.file_type()?.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
             // Names Khronika writes are ASCII; anything else is foreign and reported as such
             // by the caller, never silently skipped.
             let name = e.file_name().to_string_lossy().into_owned();

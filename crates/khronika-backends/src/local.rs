@@ -38,7 +38,11 @@ struct State {
 impl LocalBackend {
     /// A backend rooted at `root` (which must exist).
     pub fn new(fs: Arc<dyn Fs>, root: PathBuf) -> Self {
-        Self { fs, root, state: Mutex::new(State::default()) }
+        Self {
+            fs,
+            root,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// The root directory.
@@ -62,10 +66,15 @@ impl LocalBackend {
         match self.fs.kind(dir)? {
             Some(EntryKind::Dir) => {}
             Some(EntryKind::File) => {
-                return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is a file", dir.display())));
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{} is a file", dir.display()),
+                ));
             }
             None => {
-                let parent = dir.parent().ok_or_else(|| io::Error::other("no parent directory"))?;
+                let parent = dir
+                    .parent()
+                    .ok_or_else(|| io::Error::other("no parent directory"))?;
                 self.ensure_dir(parent, st)?;
                 self.fs.create_dir_all(dir)?;
                 st.dirty.insert(parent.to_path_buf());
@@ -78,7 +87,10 @@ impl LocalBackend {
     fn tmp_path(&self) -> io::Result<PathBuf> {
         let mut r = [0u8; 16];
         OsEntropy.fill(&mut r).map_err(io::Error::other)?;
-        Ok(self.root.join(TMP_DIR).join(format!("{}.tmp", hash::to_hex(&r))))
+        Ok(self
+            .root
+            .join(TMP_DIR)
+            .join(format!("{}.tmp", hash::to_hex(&r))))
     }
 
     fn same_bytes(&self, full: &Path, bytes: &[u8]) -> io::Result<bool> {
@@ -124,10 +136,13 @@ impl Backend for LocalBackend {
                 Err(BackendError::Conflict(path.clone()))
             };
         }
-        let parent = full.parent().ok_or_else(|| err(io::Error::other("object has no directory")))?;
+        let parent = full
+            .parent()
+            .ok_or_else(|| err(io::Error::other("object has no directory")))?;
         let mut st = self.state();
         self.ensure_dir(parent, &mut st).map_err(err)?;
-        self.ensure_dir(&self.root.join(TMP_DIR), &mut st).map_err(err)?;
+        self.ensure_dir(&self.root.join(TMP_DIR), &mut st)
+            .map_err(err)?;
         let tmp = self.tmp_path().map_err(err)?;
         let written = self
             .fs
@@ -153,22 +168,36 @@ impl Backend for LocalBackend {
     }
 
     fn read(&self, path: &ObjectPath) -> Result<Vec<u8>, BackendError> {
-        self.fs.read(&self.full(path)).map_err(|e| BackendError::io(path, e))
+        self.fs
+            .read(&self.full(path))
+            .map_err(|e| BackendError::io(path, e))
     }
 
-    fn read_range(&self, path: &ObjectPath, offset: u64, len: usize) -> Result<Vec<u8>, BackendError> {
-        self.fs.read_range(&self.full(path), offset, len).map_err(|e| BackendError::io(path, e))
+    fn read_range(
+        &self,
+        path: &ObjectPath,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, BackendError> {
+        self.fs
+            .read_range(&self.full(path), offset, len)
+            .map_err(|e| BackendError::io(path, e))
     }
 
     fn len(&self, path: &ObjectPath) -> Result<u64, BackendError> {
-        self.fs.file_len(&self.full(path)).map_err(|e| BackendError::io(path, e))
+        self.fs
+            .file_len(&self.full(path))
+            .map_err(|e| BackendError::io(path, e))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>, BackendError> {
         let dir = self.root.join(prefix);
         let mut out = Vec::new();
         let foreign = || BackendError::Foreign(prefix.to_owned());
-        let err = |source| BackendError::Storage { doing: "listing objects", source };
+        let err = |source| BackendError::Storage {
+            doing: "listing objects",
+            source,
+        };
         match self.fs.kind(&dir).map_err(err)? {
             None => return Ok(out),
             Some(EntryKind::File) => return Err(foreign()),
@@ -180,7 +209,9 @@ impl Backend for LocalBackend {
     }
 
     fn remove_superseded(&self, path: &ObjectPath) -> Result<(), BackendError> {
-        self.fs.remove_file(&self.full(path)).map_err(|e| BackendError::io(path, e))
+        self.fs
+            .remove_file(&self.full(path))
+            .map_err(|e| BackendError::io(path, e))
     }
 
     fn barrier(&self) -> Result<(), BackendError> {
@@ -189,8 +220,14 @@ impl Backend for LocalBackend {
         let dirs: Vec<PathBuf> = st.dirty.iter().rev().cloned().collect();
         for d in dirs {
             self.fs.sync_dir(&d).map_err(|source| match source.kind() {
-                io::ErrorKind::StorageFull => BackendError::Storage { doing: "syncing (disk full)", source },
-                _ => BackendError::Storage { doing: "syncing a directory", source },
+                io::ErrorKind::StorageFull => BackendError::Storage {
+                    doing: "syncing (disk full)",
+                    source,
+                },
+                _ => BackendError::Storage {
+                    doing: "syncing a directory",
+                    source,
+                },
             })?;
             st.dirty.remove(&d);
         }

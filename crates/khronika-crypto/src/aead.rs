@@ -100,11 +100,7 @@ pub fn seal_into_with_nonce(
     let start = out.len();
     out.extend_from_slice(plaintext);
     let tag = cipher(key)
-        .encrypt_inout_detached(
-            &XNonce::from(*nonce),
-            ad,
-            InOutBuf::from(&mut out[start..]),
-        )
+        .encrypt_inout_detached(&XNonce::from(*nonce), ad, InOutBuf::from(&mut out[start..]))
         .map_err(|_| CryptoError::Malformed("message too long to seal"))?;
     out.extend_from_slice(&tag);
     Ok(())
@@ -121,12 +117,7 @@ pub fn open(key: &Key32, ad: &[u8], sealed: &[u8]) -> Result<SecretBytes, Crypto
     let tag = Tag::try_from(tag).map_err(|_| CryptoError::Malformed("tag length"))?;
     let mut buf = SecretBytes::new(ct.to_vec());
     cipher(key)
-        .decrypt_inout_detached(
-            &nonce,
-            ad,
-            InOutBuf::from(&mut buf[..]),
-            &tag,
-        )
+        .decrypt_inout_detached(&nonce, ad, InOutBuf::from(&mut buf[..]), &tag)
         .map_err(|_| CryptoError::Unauthentic)?;
     Ok(buf)
 }
@@ -137,7 +128,13 @@ mod tests {
     use crate::SeededEntropy;
 
     fn ad(kind: u8) -> [u8; AD_LEN] {
-        AssociatedData { kind, compartment: [7; 16], epoch: 3, id: [9; 32] }.encode()
+        AssociatedData {
+            kind,
+            compartment: [7; 16],
+            epoch: 3,
+            id: [9; 32],
+        }
+        .encode()
     }
 
     #[test]
@@ -153,9 +150,16 @@ mod tests {
         for i in 0..sealed.len() {
             let mut bad = sealed.clone();
             bad[i] ^= 0x80;
-            assert_eq!(open(&key, &ad(1), &bad), Err(CryptoError::Unauthentic), "byte {i}");
+            assert_eq!(
+                open(&key, &ad(1), &bad),
+                Err(CryptoError::Unauthentic),
+                "byte {i}"
+            );
         }
-        assert!(matches!(open(&key, &ad(1), &sealed[..39]), Err(CryptoError::Malformed(_))));
+        assert!(matches!(
+            open(&key, &ad(1), &sealed[..39]),
+            Err(CryptoError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -168,8 +172,13 @@ mod tests {
 
     #[test]
     fn associated_data_layout_is_fixed() {
-        let enc = AssociatedData { kind: 0x11, compartment: [0xaa; 16], epoch: 0x01020304, id: [0xbb; 32] }
-            .encode();
+        let enc = AssociatedData {
+            kind: 0x11,
+            compartment: [0xaa; 16],
+            epoch: 0x01020304,
+            id: [0xbb; 32],
+        }
+        .encode();
         let mut want = b"KHRONIKA\x01\x11".to_vec();
         want.extend([0xaa; 16]);
         want.extend([1, 2, 3, 4]);

@@ -39,7 +39,9 @@ impl SeededEntropy {
     pub fn new(seed: u64) -> Self {
         let mut h = blake3::Hasher::new_derive_key("khronika test entropy v1");
         h.update(&seed.to_be_bytes());
-        Self { reader: h.finalize_xof() }
+        Self {
+            reader: h.finalize_xof(),
+        }
     }
 }
 

@@ -33,7 +33,11 @@ pub const MAX_P: u32 = 64;
 impl Argon2Params {
     /// The parameters every new key slot uses: m = 64 MiB, t = 3, p = 4.
     pub const fn recommended() -> Self {
-        Self { m_kib: MIN_M_KIB, t: MIN_T, p: MIN_P }
+        Self {
+            m_kib: MIN_M_KIB,
+            t: MIN_T,
+            p: MIN_P,
+        }
     }
 
     /// Parameters at least as strong as the recommended ones and not absurd.
@@ -48,7 +52,8 @@ impl Argon2Params {
 
     /// Parameters read back from a key file: anything Argon2 accepts, within sanity bounds.
     pub fn from_stored(m_kib: u32, t: u32, p: u32) -> Result<Self, CryptoError> {
-        let absurd = m_kib > MAX_M_KIB || t > MAX_T || p > MAX_P || t == 0 || p == 0 || m_kib < 8 * p;
+        let absurd =
+            m_kib > MAX_M_KIB || t > MAX_T || p > MAX_P || t == 0 || p == 0 || m_kib < 8 * p;
         if absurd {
             return Err(CryptoError::BadKdfParams(format!(
                 "m={m_kib} KiB, t={t}, p={p} is outside the accepted range"
@@ -60,7 +65,11 @@ impl Argon2Params {
     /// Weak parameters for tests only: fast, and worthless against a guessing attack.
     /// The vault never creates a key slot with these unless a test asks it to.
     pub fn weak_for_tests() -> Self {
-        Self { m_kib: 64, t: 1, p: 1 }
+        Self {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        }
     }
 
     /// Memory cost in KiB.
@@ -116,7 +125,10 @@ mod tests {
         assert!(Argon2Params::from_stored(64, 1, 1).is_ok());
         assert!(Argon2Params::from_stored(64, 0, 1).is_err());
         assert!(Argon2Params::from_stored(64, 1, 1000).is_err());
-        assert_eq!(Argon2Params::recommended(), Argon2Params::new(65536, 3, 4).unwrap());
+        assert_eq!(
+            Argon2Params::recommended(),
+            Argon2Params::new(65536, 3, 4).unwrap()
+        );
     }
 
     #[test]
@@ -126,7 +138,10 @@ mod tests {
         let k1 = passphrase_key(&pw, &[1; 16], p).unwrap();
         assert_eq!(k1, passphrase_key(&pw, &[1; 16], p).unwrap());
         assert_ne!(k1, passphrase_key(&pw, &[2; 16], p).unwrap());
-        assert_ne!(k1, passphrase_key(&Passphrase::new("correct horsf".into()), &[1; 16], p).unwrap());
+        assert_ne!(
+            k1,
+            passphrase_key(&Passphrase::new("correct horsf".into()), &[1; 16], p).unwrap()
+        );
         let p2 = Argon2Params::from_stored(128, 1, 1).unwrap();
         assert_ne!(k1, passphrase_key(&pw, &[1; 16], p2).unwrap());
     }
@@ -134,6 +149,9 @@ mod tests {
     #[test]
     fn derive_separates_purposes() {
         let root = Key32::from_bytes([5; 32]);
-        assert_ne!(derive("khronika test a", &root), derive("khronika test b", &root));
+        assert_ne!(
+            derive("khronika test a", &root),
+            derive("khronika test b", &root)
+        );
     }
 }

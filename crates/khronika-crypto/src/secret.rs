@@ -108,7 +108,10 @@ mod tests {
         let p = Passphrase::new("hunter2-секрет".into());
         let text = format!("{k:?} {p:?}");
         assert!(!text.contains("41"), "{text}");
-        assert!(!text.contains("hunter2") && !text.contains("секрет"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("секрет"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey(public={})", crate::hash::to_hex(&self.public().0))
+        write!(
+            f,
+            "SigningKey(public={})",
+            crate::hash::to_hex(&self.public().0)
+        )
     }
 }
 
@@ -42,18 +46,23 @@ pub struct PublicKey(pub [u8; 32]);
 impl PublicKey {
     /// Verify `sig` over `msg` with strict RFC 8032 rules (no malleable or small-order forms).
     pub fn verify(&self, msg: &[u8], sig: &[u8; SIGNATURE_LEN]) -> Result<(), CryptoError> {
-        let vk =
-            ed25519_dalek::VerifyingKey::from_bytes(&self.0).map_err(|_| CryptoError::BadPublicKey)?;
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(&self.0)
+            .map_err(|_| CryptoError::BadPublicKey)?;
         let sig = ed25519_dalek::Signature::from_bytes(sig);
-        vk.verify_strict(msg, &sig).map_err(|_| CryptoError::BadSignature)
+        vk.verify_strict(msg, &sig)
+            .map_err(|_| CryptoError::BadSignature)
     }
 
     /// Verify with the permissive rules of `ed25519_dalek`'s `verify` (for interoperability
     /// checks against vectors only; Khronika itself verifies strictly).
     #[doc(hidden)]
-    pub fn verify_permissive(&self, msg: &[u8], sig: &[u8; SIGNATURE_LEN]) -> Result<(), CryptoError> {
-        let vk =
-            ed25519_dalek::VerifyingKey::from_bytes(&self.0).map_err(|_| CryptoError::BadPublicKey)?;
+    pub fn verify_permissive(
+        &self,
+        msg: &[u8],
+        sig: &[u8; SIGNATURE_LEN],
+    ) -> Result<(), CryptoError> {
+        let vk = ed25519_dalek::VerifyingKey::from_bytes(&self.0)
+            .map_err(|_| CryptoError::BadPublicKey)?;
         let sig = ed25519_dalek::Signature::from_bytes(sig);
         vk.verify(msg, &sig).map_err(|_| CryptoError::BadSignature)
     }
@@ -68,7 +77,10 @@ mod tests {
         let k = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
         let sig = k.sign(b"entry");
         assert!(k.public().verify(b"entry", &sig).is_ok());
-        assert_eq!(k.public().verify(b"entrz", &sig), Err(CryptoError::BadSignature));
+        assert_eq!(
+            k.public().verify(b"entrz", &sig),
+            Err(CryptoError::BadSignature)
+        );
         let mut bad = sig;
         bad[5] ^= 1;
         assert!(k.public().verify(b"entry", &bad).is_err());

@@ -34,7 +34,11 @@ impl WrapSecret {
 
 impl fmt::Debug for WrapSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WrapSecret(public={})", crate::hash::to_hex(&self.public().0))
+        write!(
+            f,
+            "WrapSecret(public={})",
+            crate::hash::to_hex(&self.public().0)
+        )
     }
 }
 
@@ -69,11 +73,16 @@ pub fn wrap(
     let mut out = Vec::with_capacity(WRAPPED_LEN);
     out.extend_from_slice(&eph_pub.0);
     aead::seal_into(&wk, ad, key.expose(), rng, &mut out)?;
-    out.try_into().map_err(|_| CryptoError::Malformed("wrapped key length"))
+    out.try_into()
+        .map_err(|_| CryptoError::Malformed("wrapped key length"))
 }
 
 /// Unwrap a key wrapped to `with`'s public key under the same `ad`.
-pub fn unwrap(wrapped: &[u8; WRAPPED_LEN], with: &WrapSecret, ad: &[u8]) -> Result<Key32, CryptoError> {
+pub fn unwrap(
+    wrapped: &[u8; WRAPPED_LEN],
+    with: &WrapSecret,
+    ad: &[u8],
+) -> Result<Key32, CryptoError> {
     let mut eph = [0u8; 32];
     eph.copy_from_slice(&wrapped[..32]);
     let shared = with.0.diffie_hellman(&x25519_dalek::PublicKey::from(eph));
@@ -82,7 +91,9 @@ pub fn unwrap(wrapped: &[u8; WRAPPED_LEN], with: &WrapSecret, ad: &[u8]) -> Resu
     }
     let wk = wrapping_key(shared.as_bytes(), &eph, &with.public().0);
     let plain = aead::open(&wk, ad, &wrapped[32..])?;
-    let bytes: [u8; 32] = plain[..].try_into().map_err(|_| CryptoError::Malformed("wrapped key length"))?;
+    let bytes: [u8; 32] = plain[..]
+        .try_into()
+        .map_err(|_| CryptoError::Malformed("wrapped key length"))?;
     Ok(Key32::from_bytes(bytes))
 }
 
@@ -168,11 +179,11 @@ impl RecoveryKey {
                 '-' | ' ' => continue,
                 'O' => 0,
                 'I' | 'L' => 1,
-                u => CROCKFORD
-                    .iter()
-                    .position(|&x| x as char == u)
-                    .ok_or(CryptoError::BadRecoveryKey("it contains a character that is not used in recovery keys"))?
-                    as u32,
+                u => CROCKFORD.iter().position(|&x| x as char == u).ok_or(
+                    CryptoError::BadRecoveryKey(
+                        "it contains a character that is not used in recovery keys",
+                    ),
+                )? as u32,
             };
             count += 1;
             acc = (acc << 5) | v;
@@ -185,7 +196,9 @@ impl RecoveryKey {
         }
         if count != 55 || out.len() != 34 {
             out.zeroize();
-            return Err(CryptoError::BadRecoveryKey("it should have 55 characters after KR1-"));
+            return Err(CryptoError::BadRecoveryKey(
+                "it should have 55 characters after KR1-",
+            ));
         }
         let mut key = [0u8; 32];
         key.copy_from_slice(&out[..32]);
@@ -193,7 +206,9 @@ impl RecoveryKey {
         out.zeroize();
         if !ok {
             key.zeroize();
-            return Err(CryptoError::BadRecoveryKey("a character is mistyped (checksum mismatch)"));
+            return Err(CryptoError::BadRecoveryKey(
+                "a character is mistyped (checksum mismatch)",
+            ));
         }
         let k = Key32::from_bytes(key);
         key.zeroize();
@@ -226,7 +241,10 @@ mod tests {
         bad[40] ^= 1;
         assert!(unwrap(&bad, &member, b"epoch 1").is_err());
         // A low-order public key is refused rather than producing a predictable key.
-        assert_eq!(wrap(&key, &WrapPublic([0; 32]), b"", &mut rng).unwrap_err(), CryptoError::BadPublicKey);
+        assert_eq!(
+            wrap(&key, &WrapPublic([0; 32]), b"", &mut rng).unwrap_err(),
+            CryptoError::BadPublicKey
+        );
     }
 
     #[test]
@@ -236,7 +254,13 @@ mod tests {
         let text = rk.to_text();
         assert!(text.starts_with("KR1-"));
         assert_eq!(text.len(), 4 + 55 + 10);
-        let back = RecoveryKey::from_text(&text.to_lowercase().replace('-', " ").replacen("kr1 ", "kr1-", 1)).unwrap();
+        let back = RecoveryKey::from_text(
+            &text
+                .to_lowercase()
+                .replace('-', " ")
+                .replacen("kr1 ", "kr1-", 1),
+        )
+        .unwrap();
         assert_eq!(back.wrap_secret().public(), rk.wrap_secret().public());
         // One changed character is caught by the checksum (or the alphabet).
         let mut chars: Vec<char> = text.chars().collect();

@@ -100,7 +100,10 @@ impl BackendError {
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
                 BackendError::Full(path.clone())
             }
-            _ => BackendError::Io { path: path.clone(), source: e },
+            _ => BackendError::Io {
+                path: path.clone(),
+                source: e,
+            },
         }
     }
 }
@@ -112,7 +115,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Read a whole object.
     fn read(&self, path: &ObjectPath) -> Result<Vec<u8>, BackendError>;
     /// Read `len` bytes at `offset` of an object.
-    fn read_range(&self, path: &ObjectPath, offset: u64, len: usize) -> Result<Vec<u8>, BackendError>;
+    fn read_range(
+        &self,
+        path: &ObjectPath,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, BackendError>;
     /// Size of an object in bytes.
     fn len(&self, path: &ObjectPath) -> Result<u64, BackendError>;
     /// Every object whose path starts with `prefix` (which ends in `/`, or is empty for all),
@@ -166,28 +174,45 @@ impl Backend for MemBackend {
     }
 
     fn read(&self, path: &ObjectPath) -> Result<Vec<u8>, BackendError> {
-        self.map().get(path.as_str()).cloned().ok_or_else(|| BackendError::NotFound(path.clone()))
+        self.map()
+            .get(path.as_str())
+            .cloned()
+            .ok_or_else(|| BackendError::NotFound(path.clone()))
     }
 
-    fn read_range(&self, path: &ObjectPath, offset: u64, len: usize) -> Result<Vec<u8>, BackendError> {
+    fn read_range(
+        &self,
+        path: &ObjectPath,
+        offset: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, BackendError> {
         let m = self.map();
-        let b = m.get(path.as_str()).ok_or_else(|| BackendError::NotFound(path.clone()))?;
+        let b = m
+            .get(path.as_str())
+            .ok_or_else(|| BackendError::NotFound(path.clone()))?;
         let start = usize::try_from(offset).unwrap_or(usize::MAX);
-        b.get(start..start.saturating_add(len)).map(<[u8]>::to_vec).ok_or_else(|| {
-            BackendError::Io {
+        b.get(start..start.saturating_add(len))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| BackendError::Io {
                 path: path.clone(),
                 source: std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "object is shorter"),
-            }
-        })
+            })
     }
 
     fn len(&self, path: &ObjectPath) -> Result<u64, BackendError> {
         let m = self.map();
-        m.get(path.as_str()).map(|b| b.len() as u64).ok_or_else(|| BackendError::NotFound(path.clone()))
+        m.get(path.as_str())
+            .map(|b| b.len() as u64)
+            .ok_or_else(|| BackendError::NotFound(path.clone()))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>, BackendError> {
-        Ok(self.map().keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+        Ok(self
+            .map()
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
     }
 
     fn remove_superseded(&self, path: &ObjectPath) -> Result<(), BackendError> {

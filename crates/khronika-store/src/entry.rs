@@ -98,12 +98,22 @@ pub struct Entry {
 impl EntryBody {
     fn encode_unsigned(&self) -> Result<Vec<u8>, String> {
         if self.objects.len() > MAX_INLINE_OBJECTS {
-            return Err(format!("{} objects in one entry (at most {MAX_INLINE_OBJECTS})", self.objects.len()));
+            return Err(format!(
+                "{} objects in one entry (at most {MAX_INLINE_OBJECTS})",
+                self.objects.len()
+            ));
         }
         if self.commitments.len() > u8::MAX as usize {
             return Err("too many commitments".into());
         }
-        let len = 96 + 2 + 33 * self.objects.len() + 1 + 33 * self.commitments.len() + 2 + self.payload.len() + 64;
+        let len = 96
+            + 2
+            + 33 * self.objects.len()
+            + 1
+            + 33 * self.commitments.len()
+            + 2
+            + self.payload.len()
+            + 64;
         if len > MAX_ENTRY_LEN {
             return Err(format!("entry of {len} bytes (at most {MAX_ENTRY_LEN})"));
         }
@@ -136,7 +146,11 @@ impl EntryBody {
         let mut encoded = self.encode_unsigned()?;
         let signature = key.sign(&signing_message(&encoded));
         encoded.extend_from_slice(&signature);
-        Ok(Entry { body: self, signature, encoded })
+        Ok(Entry {
+            body: self,
+            signature,
+            encoded,
+        })
     }
 
     /// The identity bound into the payload's associated data: SHA-256 of
@@ -170,7 +184,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let s = self.b.get(self.at..self.at + n).ok_or_else(|| format!("truncated at byte {}", self.at))?;
+        let s = self
+            .b
+            .get(self.at..self.at + n)
+            .ok_or_else(|| format!("truncated at byte {}", self.at))?;
         self.at += n;
         Ok(s)
     }
@@ -205,7 +222,10 @@ impl Entry {
         let n = r.u16()? as usize;
         let mut objects = Vec::with_capacity(n.min(MAX_INLINE_OBJECTS));
         for _ in 0..n {
-            objects.push(ObjectRef { kind: r.u8()?, hash: r.arr()? });
+            objects.push(ObjectRef {
+                kind: r.u8()?,
+                hash: r.arr()?,
+            });
         }
         let n = r.u8()? as usize;
         let mut commitments = Vec::with_capacity(n);
@@ -216,10 +236,28 @@ impl Entry {
         let payload = r.take(plen)?.to_vec();
         let signature = r.arr()?;
         if r.at != bytes.len() {
-            return Err(format!("{} unexpected bytes after the signature", bytes.len() - r.at));
+            return Err(format!(
+                "{} unexpected bytes after the signature",
+                bytes.len() - r.at
+            ));
         }
-        let body = EntryBody { kind, vault, device, index, prev, compartment, epoch, objects, commitments, payload };
-        Ok(Entry { body, signature, encoded: bytes.to_vec() })
+        let body = EntryBody {
+            kind,
+            vault,
+            device,
+            index,
+            prev,
+            compartment,
+            epoch,
+            objects,
+            commitments,
+            payload,
+        };
+        Ok(Entry {
+            body,
+            signature,
+            encoded: bytes.to_vec(),
+        })
     }
 
     /// Check the device's signature.
@@ -263,12 +301,22 @@ mod tests {
     #[test]
     fn signature_covers_every_byte() {
         let key = SigningKey::from_seed(&Key32::from_bytes([9; 32]));
-        let e = body(b"sealed".to_vec(), vec![ObjectRef { kind: object_kind::PACK, hash: [8; 32] }]).sign(&key).unwrap();
+        let e = body(
+            b"sealed".to_vec(),
+            vec![ObjectRef {
+                kind: object_kind::PACK,
+                hash: [8; 32],
+            }],
+        )
+        .sign(&key)
+        .unwrap();
         assert!(e.verify_signature(&key.public()).is_ok());
         for i in 0..e.bytes().len() {
             let mut b = e.bytes().to_vec();
             b[i] ^= 0x01;
-            let ok = Entry::decode(&b).map(|d| d.verify_signature(&key.public()).is_ok()).unwrap_or(false);
+            let ok = Entry::decode(&b)
+                .map(|d| d.verify_signature(&key.public()).is_ok())
+                .unwrap_or(false);
             assert!(!ok, "flipping byte {i} went unnoticed");
         }
     }
@@ -277,7 +325,13 @@ mod tests {
     fn limits_are_enforced() {
         let key = SigningKey::from_seed(&Key32::from_bytes([9; 32]));
         assert!(body(vec![0; 70_000], vec![]).sign(&key).is_err());
-        let many = vec![ObjectRef { kind: 1, hash: [0; 32] }; MAX_INLINE_OBJECTS + 1];
+        let many = vec![
+            ObjectRef {
+                kind: 1,
+                hash: [0; 32]
+            };
+            MAX_INLINE_OBJECTS + 1
+        ];
         assert!(body(vec![], many).sign(&key).is_err());
         let e = body(vec![], vec![]).sign(&key).unwrap();
         let mut long = e.bytes().to_vec();

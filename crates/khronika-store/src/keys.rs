@@ -82,7 +82,13 @@ impl EpochKeys {
 
     /// The associated data for a sealed value of `kind` with identity `id` in this epoch.
     pub fn ad(&self, kind: u8, id: [u8; 32]) -> [u8; khronika_crypto::aead::AD_LEN] {
-        AssociatedData { kind, compartment: self.compartment.0, epoch: self.epoch, id }.encode()
+        AssociatedData {
+            kind,
+            compartment: self.compartment.0,
+            epoch: self.epoch,
+            id,
+        }
+        .encode()
     }
 }
 

@@ -21,8 +21,8 @@ pub mod keys;
 pub mod log;
 pub mod pack;
 pub mod pad;
-pub mod payloads;
 pub mod path;
+pub mod payloads;
 pub mod verify;
 
 pub use backend::{Backend, BackendError, Created, MemBackend, Stored};

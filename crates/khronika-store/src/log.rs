@@ -18,7 +18,9 @@ use khronika_crypto::sign::{PublicKey, SigningKey};
 
 use crate::entry::{Entry, EntryBody, ObjectRef};
 use crate::path::PathKind;
-use crate::{Backend, BackendError, CompartmentId, DeviceId, ObjectPath, StoreError, Stored, VaultId};
+use crate::{
+    Backend, BackendError, CompartmentId, DeviceId, ObjectPath, StoreError, Stored, VaultId,
+};
 
 /// Entries per full bundle (C2SP tlog-tiles).
 pub const BUNDLE_WIDTH: u64 = 256;
@@ -106,7 +108,11 @@ pub fn decode_bundle(bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
 
 /// The origin line of a device log's checkpoints.
 pub fn origin(vault: &VaultId, device: &DeviceId) -> String {
-    format!("khronika/vault/{}/device/{}", vault.to_hex(), device.to_hex())
+    format!(
+        "khronika/vault/{}/device/{}",
+        vault.to_hex(),
+        device.to_hex()
+    )
 }
 
 /// The C2SP signed-note key id: the first four bytes of SHA-256(name || "\n" || 0x01 || key).
@@ -123,7 +129,11 @@ pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
 pub fn verifier_key(name: &str, key: &PublicKey) -> String {
     let mut k = vec![1u8];
     k.extend_from_slice(&key.0);
-    format!("{name}+{}+{}", hash::to_hex(&key_id(name, key)), B64.encode(k))
+    format!(
+        "{name}+{}+{}",
+        hash::to_hex(&key_id(name, key)),
+        B64.encode(k)
+    )
 }
 
 /// A checkpoint: a signed statement of a log's size and root.
@@ -140,7 +150,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The signed body: `origin\nsize\nbase64(root)\n`.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// The signed note: body, blank line, and one signature line by the device key.
@@ -154,22 +169,33 @@ impl Checkpoint {
     /// Parse a signed note and check the signature by `key` (named like the origin).
     pub fn open(note: &[u8], key: &PublicKey) -> Result<Checkpoint, String> {
         let text = std::str::from_utf8(note).map_err(|_| "not UTF-8")?;
-        let (body, sigs) = text.split_once("\n\n").ok_or("no blank line before signatures")?;
+        let (body, sigs) = text
+            .split_once("\n\n")
+            .ok_or("no blank line before signatures")?;
         let body = format!("{body}\n");
         let mut lines = body.lines();
         let origin = lines.next().ok_or("no origin")?.to_owned();
-        let size: u64 = lines.next().ok_or("no size")?.parse().map_err(|_| "bad size")?;
-        let root = B64.decode(lines.next().ok_or("no root")?).map_err(|_| "bad root")?;
+        let size: u64 = lines
+            .next()
+            .ok_or("no size")?
+            .parse()
+            .map_err(|_| "bad size")?;
+        let root = B64
+            .decode(lines.next().ok_or("no root")?)
+            .map_err(|_| "bad root")?;
         let root: [u8; 32] = root.try_into().map_err(|_| "root is not 32 bytes")?;
         let want_id = key_id(&origin, key);
         let mut found = false;
         for line in sigs.lines() {
-            let rest = line.strip_prefix("\u{2014} ").ok_or("malformed signature line")?;
+            let rest = line
+                .strip_prefix("\u{2014} ")
+                .ok_or("malformed signature line")?;
             let (name, sig) = rest.split_once(' ').ok_or("malformed signature line")?;
             let sig = B64.decode(sig).map_err(|_| "bad signature encoding")?;
             if name == origin && sig.len() == 68 && sig[..4] == want_id {
                 let s: [u8; 64] = sig[4..].try_into().map_err(|_| "signature length")?;
-                key.verify(body.as_bytes(), &s).map_err(|_| "signature does not verify")?;
+                key.verify(body.as_bytes(), &s)
+                    .map_err(|_| "signature does not verify")?;
                 found = true;
             }
         }
@@ -206,7 +232,10 @@ pub struct LogState {
 
 /// Reading a log: what went wrong, with the object it concerns.
 fn log_err(device: &DeviceId, what: impl Into<String>) -> StoreError {
-    StoreError::Log { device: *device, what: what.into() }
+    StoreError::Log {
+        device: *device,
+        what: what.into(),
+    }
 }
 
 impl LogState {
@@ -264,30 +293,60 @@ impl LogState {
         for (i, b) in bundles.iter().enumerate() {
             let n = i as u64;
             if b.n != n {
-                return Err(log_err(&device, format!("entry bundle {n} is missing (next present is {})", b.n)));
+                return Err(log_err(
+                    &device,
+                    format!("entry bundle {n} is missing (next present is {})", b.n),
+                ));
             }
             let full = b.partials.is_empty() || b.full;
-            let path = if full { ObjectPath::bundle(&device, n, None) } else { ObjectPath::bundle(&device, n, b.partials.last().copied()) };
+            let path = if full {
+                ObjectPath::bundle(&device, n, None)
+            } else {
+                ObjectPath::bundle(&device, n, b.partials.last().copied())
+            };
             let bytes = backend.read(&path)?;
-            let entries = decode_bundle(&bytes).map_err(|w| StoreError::Damaged { path: path.clone(), what: w })?;
-            let want = if full { BUNDLE_WIDTH as usize } else { b.partials.last().map_or(0, |w| *w as usize) };
+            let entries = decode_bundle(&bytes).map_err(|w| StoreError::Damaged {
+                path: path.clone(),
+                what: w,
+            })?;
+            let want = if full {
+                BUNDLE_WIDTH as usize
+            } else {
+                b.partials.last().map_or(0, |w| *w as usize)
+            };
             if entries.len() != want {
-                return Err(StoreError::Damaged { path, what: format!("holds {} entries, its name says {want}", entries.len()) });
+                return Err(StoreError::Damaged {
+                    path,
+                    what: format!("holds {} entries, its name says {want}", entries.len()),
+                });
             }
             if !full && i + 1 != bundles.len() {
-                return Err(log_err(&device, format!("bundle {n} is partial but later bundles exist")));
+                return Err(log_err(
+                    &device,
+                    format!("bundle {n} is partial but later bundles exist"),
+                ));
             }
             // Superseded partials left behind by a crash must be prefixes of what we read.
-            for &w in b.partials.iter().filter(|&&w| full || Some(&w) != b.partials.last()) {
+            for &w in b
+                .partials
+                .iter()
+                .filter(|&&w| full || Some(&w) != b.partials.last())
+            {
                 let pp = ObjectPath::bundle(&device, n, Some(w));
                 let other = backend.read(&pp)?;
                 let prefix = encode_bundle(entries[..w as usize].iter().copied());
                 if other != prefix.as_bytes() {
-                    return Err(StoreError::Damaged { path: pp, what: "differs from the later bundle it should be a prefix of".into() });
+                    return Err(StoreError::Damaged {
+                        path: pp,
+                        what: "differs from the later bundle it should be a prefix of".into(),
+                    });
                 }
             }
             for raw in &entries {
-                let e = Entry::decode(raw).map_err(|w| StoreError::Damaged { path: path.clone(), what: format!("entry {}: {w}", st.size()) })?;
+                let e = Entry::decode(raw).map_err(|w| StoreError::Damaged {
+                    path: path.clone(),
+                    what: format!("entry {}: {w}", st.size()),
+                })?;
                 st.check_and_push(&e, &path, &genesis_key)?;
                 visit(&e)?;
             }
@@ -306,22 +365,32 @@ impl LogState {
         genesis_key: &impl Fn(&Entry) -> Result<PublicKey, String>,
     ) -> Result<(), StoreError> {
         let idx = self.size();
-        let damaged = |what: String| StoreError::Damaged { path: path.clone(), what: format!("entry {idx}: {what}") };
+        let damaged = |what: String| StoreError::Damaged {
+            path: path.clone(),
+            what: format!("entry {idx}: {what}"),
+        };
         let b = &e.body;
         if b.index != idx {
-            return Err(damaged(format!("says it is entry {} (reordered or misplaced)", b.index)));
+            return Err(damaged(format!(
+                "says it is entry {} (reordered or misplaced)",
+                b.index
+            )));
         }
         if b.vault != self.vault || b.device != self.device {
             return Err(damaged("belongs to another vault or device".into()));
         }
         if b.prev != self.last_hash {
-            return Err(damaged("does not chain to the previous entry (an entry was removed, changed or reordered)".into()));
+            return Err(damaged(
+                "does not chain to the previous entry (an entry was removed, changed or reordered)"
+                    .into(),
+            ));
         }
         if idx == 0 {
             self.key = Some(genesis_key(e).map_err(damaged)?);
         }
         let key = self.key.ok_or_else(|| damaged("no device key".into()))?;
-        e.verify_signature(&key).map_err(|_| damaged("signature does not verify".into()))?;
+        e.verify_signature(&key)
+            .map_err(|_| damaged("signature does not verify".into()))?;
         self.push_encoded(e, false);
         Ok(())
     }
@@ -382,7 +451,11 @@ impl LogState {
     ///
     /// Order: bundles, barrier, checkpoint, barrier; then the superseded partial bundle is
     /// removed. On error nothing is acknowledged; reload the log before trying again.
-    pub fn commit(&mut self, backend: &dyn Backend, key: &SigningKey) -> Result<Checkpoint, StoreError> {
+    pub fn commit(
+        &mut self,
+        backend: &dyn Backend,
+        key: &SigningKey,
+    ) -> Result<Checkpoint, StoreError> {
         let size = self.size();
         let tail_n = size / BUNDLE_WIDTH;
         for (n, bundle) in &self.pending_full {
@@ -394,7 +467,11 @@ impl LogState {
             backend.create(&ObjectPath::bundle(&self.device, tail_n, Some(tail_w)), &b)?;
         }
         backend.barrier()?;
-        let cp = Checkpoint { origin: origin(&self.vault, &self.device), size, root: self.root() };
+        let cp = Checkpoint {
+            origin: origin(&self.vault, &self.device),
+            size,
+            root: self.root(),
+        };
         if self.checkpoints.last() != Some(&size) {
             let note = Stored::new(cp.sign(key).into_bytes());
             backend.create(&ObjectPath::checkpoint(&self.device, size), &note)?;
@@ -405,7 +482,11 @@ impl LogState {
         if self.stored_partial > 0 && (old_n != tail_n || self.stored_partial != tail_w) {
             // A leftover partial is harmless (readers check it is a prefix), so a failure to
             // remove it is not an error of the append.
-            let _ = backend.remove_superseded(&ObjectPath::bundle(&self.device, old_n, Some(self.stored_partial)));
+            let _ = backend.remove_superseded(&ObjectPath::bundle(
+                &self.device,
+                old_n,
+                Some(self.stored_partial),
+            ));
         }
         self.pending_full.clear();
         self.committed = size;
@@ -426,19 +507,31 @@ pub struct BundleListing {
 }
 
 /// List a device log's bundles (ascending by number) and checkpoint sizes (ascending).
-pub fn list_log(backend: &dyn Backend, device: &DeviceId) -> Result<(Vec<BundleListing>, Vec<u64>), BackendError> {
+pub fn list_log(
+    backend: &dyn Backend,
+    device: &DeviceId,
+) -> Result<(Vec<BundleListing>, Vec<u64>), BackendError> {
     let mut bundles: std::collections::BTreeMap<u64, BundleListing> = Default::default();
     let mut checkpoints = Vec::new();
     for s in backend.list(&ObjectPath::log_prefix(device))? {
         match ObjectPath::parse(&s).map(|(_, k)| k) {
-            Some(PathKind::Bundle { device: d, n, partial }) if d == *device => {
-                let b = bundles.entry(n).or_insert_with(|| BundleListing { n, ..Default::default() });
+            Some(PathKind::Bundle {
+                device: d,
+                n,
+                partial,
+            }) if d == *device => {
+                let b = bundles.entry(n).or_insert_with(|| BundleListing {
+                    n,
+                    ..Default::default()
+                });
                 match partial {
                     None => b.full = true,
                     Some(w) => b.partials.push(w),
                 }
             }
-            Some(PathKind::Checkpoint { device: d, size }) if d == *device => checkpoints.push(size),
+            Some(PathKind::Checkpoint { device: d, size }) if d == *device => {
+                checkpoints.push(size)
+            }
             _ => {}
         }
     }
@@ -497,21 +590,39 @@ mod tests {
     fn known_rfc6962_roots() {
         // Roots of the 8-leaf tree in RFC 6962's reference test data (transparency-dev/merkle).
         let data: [Vec<u8>; 8] = [
-            vec![], vec![0x00], vec![0x10], vec![0x20, 0x21], vec![0x30, 0x31],
-            vec![0x40, 0x41, 0x42, 0x43], (0x50..=0x57).collect(), (0x60..=0x6f).collect(),
+            vec![],
+            vec![0x00],
+            vec![0x10],
+            vec![0x20, 0x21],
+            vec![0x30, 0x31],
+            vec![0x40, 0x41, 0x42, 0x43],
+            (0x50..=0x57).collect(),
+            (0x60..=0x6f).collect(),
         ];
         let mut f = Frontier::default();
-        for d in &data { f.push(leaf_hash(d)); }
-        assert_eq!(hash::to_hex(&f.root()), "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");
+        for d in &data {
+            f.push(leaf_hash(d));
+        }
+        assert_eq!(
+            hash::to_hex(&f.root()),
+            "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
+        );
     }
 
     #[test]
     fn checkpoint_note_round_trip_and_tamper() {
         let key = SigningKey::from_seed(&Key32::from_bytes([1; 32]));
-        let cp = Checkpoint { origin: "khronika/test".into(), size: 12, root: [7; 32] };
+        let cp = Checkpoint {
+            origin: "khronika/test".into(),
+            size: 12,
+            root: [7; 32],
+        };
         let note = cp.sign(&key);
         assert!(note.starts_with("khronika/test\n12\nBwcH"));
-        assert_eq!(Checkpoint::open(note.as_bytes(), &key.public()).unwrap(), cp);
+        assert_eq!(
+            Checkpoint::open(note.as_bytes(), &key.public()).unwrap(),
+            cp
+        );
         for i in 0..note.len() {
             let mut b = note.clone().into_bytes();
             b[i] ^= 1;
@@ -522,7 +633,12 @@ mod tests {
     }
 
     fn genesis_key(e: &Entry) -> Result<PublicKey, String> {
-        e.body.payload.get(..32).and_then(|k| k.try_into().ok()).map(PublicKey).ok_or_else(|| "no key".into())
+        e.body
+            .payload
+            .get(..32)
+            .and_then(|k| k.try_into().ok())
+            .map(PublicKey)
+            .ok_or_else(|| "no key".into())
     }
 
     #[test]
@@ -534,13 +650,30 @@ mod tests {
         let mut roots = Vec::new();
         for batch in [1usize, 1, 300, 10, 200] {
             for _ in 0..batch {
-                let payload = if st.size() == 0 { key.public().0.to_vec() } else { vec![st.size() as u8; 10] };
-                st.stage(&key, entry_kind::EVIDENCE_ADD, CompartmentId([0; 16]), 0, vec![], vec![], payload).unwrap();
+                let payload = if st.size() == 0 {
+                    key.public().0.to_vec()
+                } else {
+                    vec![st.size() as u8; 10]
+                };
+                st.stage(
+                    &key,
+                    entry_kind::EVIDENCE_ADD,
+                    CompartmentId([0; 16]),
+                    0,
+                    vec![],
+                    vec![],
+                    payload,
+                )
+                .unwrap();
             }
             let cp = st.commit(&be, &key).unwrap();
             roots.push(cp);
             let mut seen = 0;
-            let loaded = LogState::load(&be, v, d, genesis_key, |_| { seen += 1; Ok(()) }).unwrap();
+            let loaded = LogState::load(&be, v, d, genesis_key, |_| {
+                seen += 1;
+                Ok(())
+            })
+            .unwrap();
             assert_eq!(seen, st.size());
             assert_eq!(loaded.root(), st.root());
         }
@@ -549,6 +682,9 @@ mod tests {
         assert_eq!(cps.len(), 5);
         assert_eq!(st.size(), 512);
         assert_eq!(bundles.len(), 2);
-        assert!(bundles.iter().all(|b| b.full && b.partials.is_empty()), "{bundles:?}");
+        assert!(
+            bundles.iter().all(|b| b.full && b.partials.is_empty()),
+            "{bundles:?}"
+        );
     }
 }

@@ -107,7 +107,14 @@ impl PackBuilder {
         buf.extend_from_slice(&keys.epoch.to_be_bytes());
         buf.extend_from_slice(&keys.compartment.0);
         buf.resize(BLOBS_START, 0);
-        Self { header: PackHeader { compartment: keys.compartment, epoch: keys.epoch }, buf, index: Vec::new() }
+        Self {
+            header: PackHeader {
+                compartment: keys.compartment,
+                epoch: keys.epoch,
+            },
+            buf,
+            index: Vec::new(),
+        }
     }
 
     /// Seal `plaintext` as a blob of `kind` with identity `id` and append it.
@@ -121,8 +128,17 @@ impl PackBuilder {
     ) -> Result<IndexRecord, StoreError> {
         debug_assert_eq!(keys.compartment, self.header.compartment);
         let offset = self.buf.len();
-        aead::seal_into(keys.data_key(), &keys.ad(kind, id), plaintext, rng, &mut self.buf)
-            .map_err(|source| StoreError::Crypto { what: "a chunk".into(), source })?;
+        aead::seal_into(
+            keys.data_key(),
+            &keys.ad(kind, id),
+            plaintext,
+            rng,
+            &mut self.buf,
+        )
+        .map_err(|source| StoreError::Crypto {
+            what: "a chunk".into(),
+            source,
+        })?;
         let too_large = || StoreError::TooLarge("pack over 4 GiB".into());
         let rec = IndexRecord {
             kind,
@@ -152,7 +168,11 @@ impl PackBuilder {
     }
 
     /// Seal the index, pad, and return the finished pack.
-    pub fn finish(mut self, keys: &EpochKeys, rng: &mut dyn Entropy) -> Result<FinishedPack, StoreError> {
+    pub fn finish(
+        mut self,
+        keys: &EpochKeys,
+        rng: &mut dyn Entropy,
+    ) -> Result<FinishedPack, StoreError> {
         let n = self.index.len();
         let index_plain_len = 4 + n * INDEX_RECORD_LEN;
         let unpadded = self.buf.len() + OVERHEAD + index_plain_len;
@@ -169,19 +189,41 @@ impl PackBuilder {
         }
         plain.resize(index_plain_len + (target - unpadded), 0);
         let index_offset = self.buf.len() as u64;
-        aead::seal_into(keys.data_key(), &keys.ad(kind::PACK_INDEX, [0; 32]), &plain, rng, &mut self.buf)
-            .map_err(|source| StoreError::Crypto { what: "a pack index".into(), source })?;
+        aead::seal_into(
+            keys.data_key(),
+            &keys.ad(kind::PACK_INDEX, [0; 32]),
+            &plain,
+            rng,
+            &mut self.buf,
+        )
+        .map_err(|source| StoreError::Crypto {
+            what: "a pack index".into(),
+            source,
+        })?;
         let index_len = self.buf.len() as u64 - index_offset;
         let mut loc = [0u8; 16];
         loc[..8].copy_from_slice(&index_offset.to_be_bytes());
         loc[8..].copy_from_slice(&index_len.to_be_bytes());
         let mut sealed_loc = Vec::with_capacity(LOCATOR_LEN);
-        aead::seal_into(keys.data_key(), &keys.ad(kind::PACK_LOCATOR, [0; 32]), &loc, rng, &mut sealed_loc)
-            .map_err(|source| StoreError::Crypto { what: "a pack locator".into(), source })?;
+        aead::seal_into(
+            keys.data_key(),
+            &keys.ad(kind::PACK_LOCATOR, [0; 32]),
+            &loc,
+            rng,
+            &mut sealed_loc,
+        )
+        .map_err(|source| StoreError::Crypto {
+            what: "a pack locator".into(),
+            source,
+        })?;
         self.buf[HEADER_LEN..BLOBS_START].copy_from_slice(&sealed_loc);
         debug_assert_eq!(self.buf.len(), target);
         let hash = hash::sha256(&self.buf);
-        Ok(FinishedPack { hash, stored: Stored::new(self.buf), index: self.index })
+        Ok(FinishedPack {
+            hash,
+            stored: Stored::new(self.buf),
+            index: self.index,
+        })
     }
 }
 
@@ -202,11 +244,17 @@ pub fn parse_header(bytes: &[u8]) -> Result<PackHeader, String> {
     let epoch = u32::from_be_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]);
     let mut c = [0u8; 16];
     c.copy_from_slice(&bytes[16..32]);
-    Ok(PackHeader { compartment: CompartmentId(c), epoch })
+    Ok(PackHeader {
+        compartment: CompartmentId(c),
+        epoch,
+    })
 }
 
 fn damaged(path: &ObjectPath, what: impl Into<String>) -> StoreError {
-    StoreError::Damaged { path: path.clone(), what: what.into() }
+    StoreError::Damaged {
+        path: path.clone(),
+        what: what.into(),
+    }
 }
 
 /// Read and open a pack's index with the pack's epoch keys.
@@ -220,33 +268,62 @@ pub fn read_index(
     if head.len() < BLOBS_START {
         return Err(damaged(path, "too short for a pack"));
     }
-    let loc = aead::open(keys.data_key(), &keys.ad(kind::PACK_LOCATOR, [0; 32]), &head[HEADER_LEN..])
-        .map_err(|e| damaged(path, format!("locator does not open: {e}")))?;
+    let loc = aead::open(
+        keys.data_key(),
+        &keys.ad(kind::PACK_LOCATOR, [0; 32]),
+        &head[HEADER_LEN..],
+    )
+    .map_err(|e| damaged(path, format!("locator does not open: {e}")))?;
     let off = u64::from_be_bytes(loc[..8].try_into().map_err(|_| damaged(path, "locator"))?);
-    let ilen = u64::from_be_bytes(loc[8..16].try_into().map_err(|_| damaged(path, "locator"))?);
+    let ilen = u64::from_be_bytes(
+        loc[8..16]
+            .try_into()
+            .map_err(|_| damaged(path, "locator"))?,
+    );
     if off < BLOBS_START as u64 || off.checked_add(ilen) != Some(len) {
         return Err(damaged(path, "locator points outside the pack"));
     }
     let sealed = backend.read_range(path, off, ilen as usize)?;
-    let plain = aead::open(keys.data_key(), &keys.ad(kind::PACK_INDEX, [0; 32]), &sealed)
-        .map_err(|e| damaged(path, format!("index does not open: {e}")))?;
+    let plain = aead::open(
+        keys.data_key(),
+        &keys.ad(kind::PACK_INDEX, [0; 32]),
+        &sealed,
+    )
+    .map_err(|e| damaged(path, format!("index does not open: {e}")))?;
     decode_index(&plain, off).map_err(|w| damaged(path, w))
 }
 
 fn decode_index(plain: &[u8], index_offset: u64) -> Result<Vec<IndexRecord>, String> {
-    let n = u32::from_be_bytes(plain.get(..4).ok_or("index too short")?.try_into().map_err(|_| "index")?) as usize;
-    let body = plain.get(4..4 + n.checked_mul(INDEX_RECORD_LEN).ok_or("index count")?).ok_or("index truncated")?;
+    let n = u32::from_be_bytes(
+        plain
+            .get(..4)
+            .ok_or("index too short")?
+            .try_into()
+            .map_err(|_| "index")?,
+    ) as usize;
+    let body = plain
+        .get(4..4 + n.checked_mul(INDEX_RECORD_LEN).ok_or("index count")?)
+        .ok_or("index truncated")?;
     let mut out = Vec::with_capacity(n);
     for r in body.chunks_exact(INDEX_RECORD_LEN) {
         let u32_at = |i: usize| u32::from_be_bytes([r[i], r[i + 1], r[i + 2], r[i + 3]]);
         let mut id = [0u8; 32];
         id.copy_from_slice(&r[2..34]);
-        let rec = IndexRecord { kind: r[0], codec: r[1], id, offset: u32_at(34), sealed_len: u32_at(38), plain_len: u32_at(42) };
+        let rec = IndexRecord {
+            kind: r[0],
+            codec: r[1],
+            id,
+            offset: u32_at(34),
+            sealed_len: u32_at(38),
+            plain_len: u32_at(42),
+        };
         let end = u64::from(rec.offset) + u64::from(rec.sealed_len);
         if u64::from(rec.offset) < BLOBS_START as u64 || end > index_offset {
             return Err("index record points outside the blob area".into());
         }
-        if rec.codec != CODEC_STORED || u64::from(rec.plain_len) + OVERHEAD as u64 != u64::from(rec.sealed_len) {
+        if rec.codec != CODEC_STORED
+            || u64::from(rec.plain_len) + OVERHEAD as u64 != u64::from(rec.sealed_len)
+        {
             return Err("index record has an unknown codec or inconsistent length".into());
         }
         out.push(rec);
@@ -264,10 +341,17 @@ pub fn open_blob(
     sealed: &[u8],
     path: &ObjectPath,
 ) -> Result<SecretBytes, StoreError> {
-    let plain = aead::open(keys.data_key(), &keys.ad(rec.kind, rec.id), sealed)
-        .map_err(|e| damaged(path, format!("blob at offset {} does not open: {e}", rec.offset)))?;
+    let plain = aead::open(keys.data_key(), &keys.ad(rec.kind, rec.id), sealed).map_err(|e| {
+        damaged(
+            path,
+            format!("blob at offset {} does not open: {e}", rec.offset),
+        )
+    })?;
     if keys.blob_id(rec.kind, &plain) != rec.id {
-        return Err(damaged(path, format!("blob at offset {} does not match its id", rec.offset)));
+        return Err(damaged(
+            path,
+            format!("blob at offset {} does not match its id", rec.offset),
+        ));
     }
     Ok(plain)
 }
@@ -300,10 +384,21 @@ mod tests {
         let idx = read_index(&be, &fin.path(), &k).unwrap();
         assert_eq!(idx, fin.index);
         for (rec, p) in idx.iter().zip(&blobs) {
-            let sealed = be.read_range(&fin.path(), u64::from(rec.offset), rec.sealed_len as usize).unwrap();
-            assert_eq!(&open_blob(&k, rec, &sealed, &fin.path()).unwrap()[..], &p[..]);
+            let sealed = be
+                .read_range(&fin.path(), u64::from(rec.offset), rec.sealed_len as usize)
+                .unwrap();
+            assert_eq!(
+                &open_blob(&k, rec, &sealed, &fin.path()).unwrap()[..],
+                &p[..]
+            );
         }
-        assert_eq!(parse_header(fin.stored.as_bytes()).unwrap(), PackHeader { compartment: k.compartment, epoch: 0 });
+        assert_eq!(
+            parse_header(fin.stored.as_bytes()).unwrap(),
+            PackHeader {
+                compartment: k.compartment,
+                epoch: 0
+            }
+        );
         // Another compartment's keys open nothing.
         let other = EpochKeys::derive(CompartmentId([3; 16]), 0, &Key32::from_bytes([5; 32]));
         assert!(read_index(&be, &fin.path(), &other).is_err());
@@ -317,9 +412,20 @@ mod tests {
         for len in 100_000..100_064 {
             let mut b = PackBuilder::new(&k);
             let data = vec![1u8; len];
-            b.add(&k, kind::CHUNK, k.blob_id(kind::CHUNK, &data), &data, &mut rng).unwrap();
+            b.add(
+                &k,
+                kind::CHUNK,
+                k.blob_id(kind::CHUNK, &data),
+                &data,
+                &mut rng,
+            )
+            .unwrap();
             sizes.insert(b.finish(&k, &mut rng).unwrap().stored.len());
         }
-        assert!(sizes.len() <= 2, "64 different lengths gave {} pack sizes", sizes.len());
+        assert!(
+            sizes.len() <= 2,
+            "64 different lengths gave {} pack sizes",
+            sizes.len()
+        );
     }
 }

@@ -48,7 +48,11 @@ impl ObjectPath {
 
     /// The path of entry bundle `n` of `device`'s log; `partial` is the width of a partial one.
     pub fn bundle(device: &DeviceId, n: u64, partial: Option<u16>) -> Self {
-        let mut s = format!("log/{}/tile/entries/{}", device.to_hex(), tile_index_path(n));
+        let mut s = format!(
+            "log/{}/tile/entries/{}",
+            device.to_hex(),
+            tile_index_path(n)
+        );
         if let Some(w) = partial {
             s.push_str(&format!(".p/{w}"));
         }
@@ -81,7 +85,10 @@ impl ObjectPath {
                 if size.len() != 20 || !size.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
-                PathKind::Checkpoint { device, size: size.parse().ok()? }
+                PathKind::Checkpoint {
+                    device,
+                    size: size.parse().ok()?,
+                }
             }
             ["log", dev, "tile", "entries", rest @ ..] => {
                 let device = DeviceId::from_hex(dev)?;
@@ -129,7 +136,13 @@ pub fn tile_index_path(n: u64) -> String {
     groups
         .iter()
         .enumerate()
-        .map(|(i, g)| if i == last { format!("{g:03}") } else { format!("x{g:03}") })
+        .map(|(i, g)| {
+            if i == last {
+                format!("{g:03}")
+            } else {
+                format!("x{g:03}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -181,10 +194,33 @@ mod tests {
     fn paths_round_trip() {
         let d = DeviceId([0xab; 16]);
         for (p, k) in [
-            (ObjectPath::object(&[0x12; 32]), PathKind::Object([0x12; 32])),
-            (ObjectPath::bundle(&d, 1234067, None), PathKind::Bundle { device: d, n: 1234067, partial: None }),
-            (ObjectPath::bundle(&d, 7, Some(13)), PathKind::Bundle { device: d, n: 7, partial: Some(13) }),
-            (ObjectPath::checkpoint(&d, 42), PathKind::Checkpoint { device: d, size: 42 }),
+            (
+                ObjectPath::object(&[0x12; 32]),
+                PathKind::Object([0x12; 32]),
+            ),
+            (
+                ObjectPath::bundle(&d, 1234067, None),
+                PathKind::Bundle {
+                    device: d,
+                    n: 1234067,
+                    partial: None,
+                },
+            ),
+            (
+                ObjectPath::bundle(&d, 7, Some(13)),
+                PathKind::Bundle {
+                    device: d,
+                    n: 7,
+                    partial: Some(13),
+                },
+            ),
+            (
+                ObjectPath::checkpoint(&d, 42),
+                PathKind::Checkpoint {
+                    device: d,
+                    size: 42,
+                },
+            ),
         ] {
             assert_eq!(ObjectPath::parse(p.as_str()), Some((p.clone(), k)), "{p}");
         }

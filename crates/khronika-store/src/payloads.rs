@@ -72,7 +72,15 @@ impl Genesis {
         time_ms: i64,
     ) -> Self {
         let grant = member_key.sign(&grant_message(vault, device, &device_key, time_ms));
-        Self { device_key, member, member_sign: member_key.public(), member_wrap, recovery, time_ms, grant }
+        Self {
+            device_key,
+            member,
+            member_sign: member_key.public(),
+            member_wrap,
+            recovery,
+            time_ms,
+            grant,
+        }
     }
 
     /// Encode.
@@ -91,7 +99,10 @@ impl Genesis {
     /// Decode and check the member's grant signature.
     pub fn decode(b: &[u8], vault: &VaultId, device: &DeviceId) -> Result<Self, String> {
         if b.len() != GENESIS_LEN {
-            return Err(format!("genesis payload of {} bytes, expected {GENESIS_LEN}", b.len()));
+            return Err(format!(
+                "genesis payload of {} bytes, expected {GENESIS_LEN}",
+                b.len()
+            ));
         }
         let a32 = |i: usize| -> [u8; 32] { b[i..i + 32].try_into().unwrap_or([0; 32]) };
         let g = Genesis {
@@ -104,7 +115,10 @@ impl Genesis {
             grant: b[152..216].try_into().unwrap_or([0; 64]),
         };
         g.member_sign
-            .verify(&grant_message(vault, device, &g.device_key, g.time_ms), &g.grant)
+            .verify(
+                &grant_message(vault, device, &g.device_key, g.time_ms),
+                &g.grant,
+            )
             .map_err(|_| "the member's grant of this device does not verify".to_string())?;
         Ok(g)
     }
@@ -170,7 +184,9 @@ impl KeyEpoch {
         let mut at = 1;
         let mut wraps = Vec::with_capacity(n);
         for _ in 0..n {
-            let rec = b.get(at..at + 1 + 16 + WRAPPED_LEN).ok_or("truncated wrap")?;
+            let rec = b
+                .get(at..at + 1 + 16 + WRAPPED_LEN)
+                .ok_or("truncated wrap")?;
             let id: [u8; 16] = rec[1..17].try_into().map_err(|_| "wrap id")?;
             let r = match rec[0] {
                 1 => Recipient::Member(MemberId(id)),
@@ -186,6 +202,9 @@ impl KeyEpoch {
         if at + 2 + len != b.len() {
             return Err("trailing bytes after key epoch".into());
         }
-        Ok(Self { wraps, sealed_info: info.to_vec() })
+        Ok(Self {
+            wraps,
+            sealed_info: info.to_vec(),
+        })
     }
 }

@@ -49,14 +49,19 @@ impl Report {
     }
 
     fn problem(&mut self, object: impl Into<String>, what: impl Into<String>) {
-        self.problems.push(Problem { object: object.into(), what: what.into() });
+        self.problems.push(Problem {
+            object: object.into(),
+            what: what.into(),
+        });
     }
 
     fn store_error(&mut self, fallback: &str, e: StoreError) {
         match e {
             StoreError::Damaged { path, what } => self.problem(path.as_str(), what),
             StoreError::Backend(BackendError::NotFound(p)) => self.problem(p.as_str(), "missing"),
-            StoreError::Log { device, what } => self.problem(format!("log/{}", device.to_hex()), what),
+            StoreError::Log { device, what } => {
+                self.problem(format!("log/{}", device.to_hex()), what)
+            }
             other => self.problem(fallback, other.to_string()),
         }
     }
@@ -95,7 +100,10 @@ pub mod object_list {
         }
         Ok(body
             .chunks_exact(33)
-            .map(|c| ObjectRef { kind: c[0], hash: c[1..].try_into().unwrap_or([0; 32]) })
+            .map(|c| ObjectRef {
+                kind: c[0],
+                hash: c[1..].try_into().unwrap_or([0; 32]),
+            })
             .collect())
     }
 }
@@ -109,10 +117,14 @@ pub fn genesis_key(e: &Entry) -> Result<khronika_crypto::sign::PublicKey, String
 }
 
 /// Verify everything in `backend` without any key. `progress` is called with bytes read.
-pub fn verify(backend: &dyn Backend, vault: crate::VaultId, progress: &mut dyn FnMut(u64)) -> Report {
+pub fn verify(
+    backend: &dyn Backend,
+    vault: crate::VaultId,
+    progress: &mut dyn FnMut(u64),
+) -> Report {
     let mut report = Report::default();
     // 1. Content-addressed objects.
-    let mut present: BTreeMap<[u8; 32], Option<Vec<u8>>> = BTreeMap::new();
+    let mut present: BTreeMap<[u8; 32], Found> = BTreeMap::new();
     let listing = match backend.list("objects/") {
         Ok(l) => l,
         Err(e) => {
@@ -122,7 +134,10 @@ pub fn verify(backend: &dyn Backend, vault: crate::VaultId, progress: &mut dyn F
     };
     for s in listing {
         let Some((path, PathKind::Object(h))) = ObjectPath::parse(&s) else {
-            report.problem(&s, "not an object Khronika writes (foreign or misnamed file)");
+            report.problem(
+                &s,
+                "not an object Khronika writes (foreign or misnamed file)",
+            );
             continue;
         };
         match backend.read(&path) {
@@ -130,14 +145,18 @@ pub fn verify(backend: &dyn Backend, vault: crate::VaultId, progress: &mut dyn F
                 report.objects_checked += 1;
                 report.bytes_checked += bytes.len() as u64;
                 progress(bytes.len() as u64);
-                if hash::sha256(&bytes) != h {
-                    report.problem(path.as_str(), "damaged: its bytes do not match its name (SHA-256)");
-                    present.insert(h, None);
+                let found = if hash::sha256(&bytes) != h {
+                    report.problem(
+                        path.as_str(),
+                        "damaged: its bytes do not match its name (SHA-256)",
+                    );
+                    Found::Damaged
+                } else if bytes.starts_with(object_list::MAGIC) {
+                    Found::List(bytes)
                 } else {
-                    // Keep object lists (small) for step 2; packs are checked here.
-                    let keep = bytes.starts_with(object_list::MAGIC).then_some(bytes);
-                    present.insert(h, keep.or(Some(Vec::new())));
-                }
+                    Found::Pack(pack::parse_header(&bytes).err())
+                };
+                present.insert(h, found);
             }
             Err(e) => report.problem(path.as_str(), format!("cannot be read: {e}")),
         }
@@ -153,7 +172,14 @@ pub fn verify(backend: &dyn Backend, vault: crate::VaultId, progress: &mut dyn F
     let mut referenced: BTreeSet<[u8; 32]> = BTreeSet::new();
     for device in devices {
         report.devices.push(device);
-        verify_log(backend, vault, device, &present, &mut referenced, &mut report);
+        verify_log(
+            backend,
+            vault,
+            device,
+            &present,
+            &mut referenced,
+            &mut report,
+        );
     }
     // 3. Anything present but never referenced is left over from an interrupted write.
     let orphans = present.keys().filter(|h| !referenced.contains(*h)).count();
@@ -165,11 +191,21 @@ pub fn verify(backend: &dyn Backend, vault: crate::VaultId, progress: &mut dyn F
     report
 }
 
+/// What step 1 found for an object.
+enum Found {
+    /// Its bytes do not match its name (already reported).
+    Damaged,
+    /// An object list, kept for step 2.
+    List(Vec<u8>),
+    /// Anything else; if it is listed as a pack, this is its header check.
+    Pack(Option<String>),
+}
+
 fn verify_log(
     backend: &dyn Backend,
     vault: crate::VaultId,
     device: DeviceId,
-    present: &BTreeMap<[u8; 32], Option<Vec<u8>>>,
+    present: &BTreeMap<[u8; 32], Found>,
     referenced: &mut BTreeSet<[u8; 32]>,
     report: &mut Report,
 ) {
@@ -178,30 +214,33 @@ fn verify_log(
     let mut roots: BTreeMap<u64, [u8; 32]> = BTreeMap::new();
     let mut entries = 0u64;
     let mut missing: Vec<(String, String)> = Vec::new();
-    let mut check_object = |kind: u8, h: [u8; 32], idx: u64, missing: &mut Vec<(String, String)>| {
+    let mut check_object = |kind: u8,
+                            h: [u8; 32],
+                            idx: u64,
+                            missing: &mut Vec<(String, String)>| {
         referenced.insert(h);
         let path = ObjectPath::object(&h);
         match present.get(&h) {
-            None => missing.push((path.to_string(), format!("missing (listed by entry {idx} of {log_name})"))),
-            Some(None) => {} // already reported as damaged
-            Some(Some(bytes)) if kind == object_kind::OBJECT_LIST => match object_list::decode(bytes) {
+                None => missing.push((
+                    path.to_string(),
+                    format!("missing (listed by entry {idx} of {log_name})"),
+                )),
+                Some(Found::Damaged) => {} // already reported
+            Some(Found::List(bytes)) if kind == object_kind::OBJECT_LIST => match object_list::decode(bytes) {
                 Ok(list) => {
                     for o in list {
                         referenced.insert(o.hash);
                         if !present.contains_key(&o.hash) {
-                            missing.push((ObjectPath::object(&o.hash).to_string(), format!("missing (listed by entry {idx} of {log_name})")));
+                            let p = ObjectPath::object(&o.hash).to_string();
+                            missing.push((p, format!("missing (listed by entry {idx} of {log_name})")));
                         }
                     }
                 }
                 Err(w) => missing.push((path.to_string(), w)),
             },
-            Some(Some(_)) => {
-                if kind == object_kind::PACK {
-                    if let Err(w) = backend.read_range(&path, 0, pack::BLOBS_START + 40).map_err(|e| e.to_string()).and_then(|b| pack::parse_header(&b).map(|_| ())) {
-                        missing.push((path.to_string(), w));
-                    }
-                }
-            }
+            Some(Found::Pack(None)) if kind == object_kind::PACK => {}
+            Some(Found::Pack(Some(w))) if kind == object_kind::PACK => missing.push((path.to_string(), w.clone())),
+            Some(_) => missing.push((path.to_string(), format!("entry {idx} of {log_name} lists it as an object of kind {kind}, which it is not"))),
         }
     };
     let loaded = LogState::load(backend, vault, device, genesis_key, |e| {
@@ -226,7 +265,10 @@ fn verify_log(
     };
     let Some(key) = st.key else {
         if !st.checkpoints().is_empty() {
-            report.problem(&log_name, "log has checkpoints but no entries: every entry was deleted");
+            report.problem(
+                &log_name,
+                "log has checkpoints but no entries: every entry was deleted",
+            );
         }
         return;
     };

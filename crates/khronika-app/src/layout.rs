@@ -1,0 +1,153 @@
+//! The vault folder on a device, and its public marker file.
+//!
+//! ```text
+//! VAULT/
+//!   khronika-vault            public marker (text): format, vault, device, member, compartment
+//!   keys/member-<id>.key      the member's secret, sealed under their passphrase (Argon2id)
+//!   keys/device.key           this device's signing key, sealed under the member's key
+//!   objects/<aa>/<sha256>     content-addressed objects (packs, object lists)
+//!   log/<device>/…            device logs: entry bundles and checkpoints
+//!   tmp/                      objects being written (ciphertext only)
+//! ```
+//!
+//! `keys/` is local to the device (panic erases it); everything under `objects/` and `log/`
+//! is what mirrors hold.
+
+use std::path::{Path, PathBuf};
+
+use khronika_backends::Fs;
+use khronika_crypto::hash::{sha256, to_hex};
+use khronika_crypto::{Entropy, OsEntropy};
+use khronika_store::{CompartmentId, DeviceId, MemberId, VaultId};
+
+use crate::error::{AppError, ErrorCode, io_error};
+
+/// File name of the public marker.
+pub const MARKER: &str = "khronika-vault";
+/// Folder of local key slots.
+pub const KEYS_DIR: &str = "keys";
+/// The vault folder format written by this code.
+pub const FORMAT: u32 = 1;
+
+/// What the marker file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// The vault.
+    pub vault: VaultId,
+    /// This device.
+    pub device: DeviceId,
+    /// The member whose key slot this device holds.
+    pub member: MemberId,
+    /// The compartment new evidence goes to.
+    pub compartment: CompartmentId,
+}
+
+impl Marker {
+    /// Encode as text: fields, then a SHA-256 checksum line over them.
+    pub fn encode(&self) -> String {
+        let body = format!(
+            "khronika vault\nformat {FORMAT}\nvault {}\ndevice {}\nmember {}\ncompartment {}\n",
+            self.vault, self.device, self.member, self.compartment
+        );
+        let sum = to_hex(&sha256(body.as_bytes()));
+        format!("{body}checksum {sum}\n")
+    }
+
+    /// Decode and check the checksum.
+    pub fn decode(text: &[u8]) -> Result<Marker, String> {
+        let text = std::str::from_utf8(text).map_err(|_| "not text")?;
+        let (body, sum_line) = text.rsplit_once("checksum ").ok_or("no checksum line")?;
+        if to_hex(&sha256(body.as_bytes())) != sum_line.trim_end_matches('\n')
+            || !sum_line.ends_with('\n')
+        {
+            return Err("checksum does not match (the file was changed or damaged)".into());
+        }
+        let mut lines = body.lines();
+        if lines.next() != Some("khronika vault") {
+            return Err("not a Khronika vault marker".into());
+        }
+        let mut field = |name: &str| -> Result<String, String> {
+            let l = lines.next().ok_or_else(|| format!("no {name} line"))?;
+            l.strip_prefix(&format!("{name} "))
+                .map(str::to_owned)
+                .ok_or_else(|| format!("expected {name}"))
+        };
+        let format: u32 = field("format")?.parse().map_err(|_| "bad format number")?;
+        if format != FORMAT {
+            return Err(format!(
+                "vault format {format} is not supported by this version of Khronika"
+            ));
+        }
+        let vault = VaultId::from_hex(&field("vault")?).ok_or("bad vault id")?;
+        let device = DeviceId::from_hex(&field("device")?).ok_or("bad device id")?;
+        let member = MemberId::from_hex(&field("member")?).ok_or("bad member id")?;
+        let compartment =
+            CompartmentId::from_hex(&field("compartment")?).ok_or("bad compartment id")?;
+        Ok(Marker {
+            vault,
+            device,
+            member,
+            compartment,
+        })
+    }
+}
+
+/// Path of a member's key slot.
+pub fn member_slot(root: &Path, member: &MemberId) -> PathBuf {
+    root.join(KEYS_DIR)
+        .join(format!("member-{}.key", member.to_hex()))
+}
+
+/// Path of the device key slot.
+pub fn device_slot(root: &Path) -> PathBuf {
+    root.join(KEYS_DIR).join("device.key")
+}
+
+/// Create a new file durably: write beside it, sync, link into place (never overwriting),
+/// remove the temporary name, sync the directory.
+pub(crate) fn create_durable(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let what = format!("writing {}", path.display());
+    let dir = path
+        .parent()
+        .ok_or_else(|| AppError::internal("file without a folder"))?;
+    let mut r = [0u8; 8];
+    OsEntropy
+        .fill(&mut r)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    let tmp = dir.join(format!(".{}.tmp", to_hex(&r)));
+    let res = fs
+        .write_new(&tmp, bytes)
+        .and_then(|()| fs.sync_file(&tmp))
+        .and_then(|()| fs.link_new(&tmp, path));
+    let _ = fs.remove_file(&tmp);
+    res.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => AppError::new(
+            ErrorCode::VaultExists,
+            format!("{} already exists; nothing was overwritten", path.display()),
+        ),
+        _ => io_error(&what, e),
+    })?;
+    fs.sync_dir(dir).map_err(|e| io_error(&what, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marker_round_trip_and_damage() {
+        let m = Marker {
+            vault: VaultId([1; 16]),
+            device: DeviceId([2; 16]),
+            member: MemberId([3; 16]),
+            compartment: CompartmentId([4; 16]),
+        };
+        let text = m.encode();
+        assert_eq!(Marker::decode(text.as_bytes()).unwrap(), m);
+        for i in 0..text.len() {
+            let mut b = text.clone().into_bytes();
+            b[i] ^= 0x01;
+            assert!(Marker::decode(&b).is_err(), "byte {i}");
+        }
+    }
+}

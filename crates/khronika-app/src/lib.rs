@@ -1,0 +1,22 @@
+//! Khronika's application layer: the one API that the CLI (and later the server) call.
+//!
+//! - [`vault`]: creating, opening and unlocking a vault; the key hierarchy in use.
+//! - [`ingest`]: adding evidence files (chunk, seal, pack, log).
+//! - [`catalog`]: what is known about each evidence item, and reading it back.
+//! - [`check`]: verification, keyless and with the data.
+//! - [`error`]: every user-facing error with a stable code and an exit status.
+//!
+//! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what
+//! reaches a backend is [`khronika_store::Stored`], which only the store's encoders make.
+
+pub mod catalog;
+pub mod check;
+pub mod error;
+pub mod ingest;
+mod keyslot;
+pub mod layout;
+pub mod time;
+pub mod vault;
+
+pub use error::{AppError, ErrorCode};
+pub use vault::{LockedVault, UnlockedVault};

@@ -1,0 +1,596 @@
+//! Creating, opening and unlocking a vault.
+//!
+//! A vault is [`LockedVault`] until a passphrase opens the member's key slot; only an
+//! [`UnlockedVault`] holds keys, and only in memory. Keyless operations (`verify`) need
+//! nothing more than a `LockedVault`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use khronika_backends::{EntryKind, Fs, LocalBackend};
+use khronika_crypto::aead::AssociatedData;
+use khronika_crypto::kdf::{self, Argon2Params};
+use khronika_crypto::sign::SigningKey;
+use khronika_crypto::wrap::{self, RecoveryKey, WrapSecret};
+use khronika_crypto::{Entropy, Key32, Passphrase, aead};
+use khronika_store::entry::{Entry, ObjectRef, entry_kind, object_kind};
+use khronika_store::keys::{EpochKeys, kind};
+use khronika_store::log::LogState;
+use khronika_store::payloads::{Genesis, KeyEpoch, Recipient};
+use khronika_store::verify::{genesis_key, object_list};
+use khronika_store::{Backend, CompartmentId, DeviceId, MemberId, ObjectPath, VaultId, pack};
+
+use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord};
+use crate::error::{AppError, ErrorCode, io_error};
+use crate::keyslot::{self, SlotError};
+use crate::layout::{self, KEYS_DIR, MARKER, Marker, create_durable};
+use crate::time::now_ms;
+
+/// A vault that has been found and checked, but holds no keys.
+#[derive(Debug)]
+pub struct LockedVault {
+    pub(crate) fs: Arc<dyn Fs>,
+    pub(crate) root: PathBuf,
+    pub(crate) marker: Marker,
+    pub(crate) backend: Arc<LocalBackend>,
+}
+
+/// A log entry as seen by the vault, with what could be opened of it.
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// The entry.
+    pub entry: Entry,
+    /// The evidence payload, if this is an evidence entry we can read.
+    pub evidence: Option<EvidencePayload>,
+}
+
+/// An open vault: keys in memory, logs loaded.
+#[derive(Debug)]
+pub struct UnlockedVault {
+    pub(crate) vault: LockedVault,
+    pub(crate) member: MemberId,
+    pub(crate) device_key: SigningKey,
+    pub(crate) epochs: BTreeMap<(CompartmentId, u32), EpochKeys>,
+    pub(crate) log: LogState,
+    pub(crate) lines: Vec<LogLine>,
+    pub(crate) evidence: Vec<EvidenceRecord>,
+    pub(crate) blob_index: HashMap<CompartmentId, HashMap<[u8; 32], BlobLoc>>,
+}
+
+fn member_sign_key(secret: &Key32) -> SigningKey {
+    SigningKey::from_seed(&kdf::derive("khronika 2026-11 member signing v1", secret))
+}
+
+fn member_wrap_key(secret: &Key32) -> WrapSecret {
+    WrapSecret::from_seed(&kdf::derive("khronika 2026-11 member wrap v1", secret))
+}
+
+fn wrap_ad(c: CompartmentId, epoch: u32, r: &Recipient) -> [u8; aead::AD_LEN] {
+    AssociatedData {
+        kind: kind::EPOCH_WRAP,
+        compartment: c.0,
+        epoch,
+        id: r.ad_id(),
+    }
+    .encode()
+}
+
+fn crypto_err(e: khronika_crypto::CryptoError) -> AppError {
+    AppError::internal(format!("cryptographic operation failed: {e}"))
+}
+
+fn not_a_vault(root: &Path, why: &str) -> AppError {
+    AppError::new(
+        ErrorCode::NotAVault,
+        format!(
+            "{} is not a Khronika vault ({why}). Check --vault or KHRONIKA_VAULT, or create one with `khronika init`.",
+            root.display()
+        ),
+    )
+}
+
+/// Create a new vault at `root` (which must be absent or an empty folder).
+///
+/// Returns the open vault and the recovery key, which the caller shows to the person once.
+pub fn init(
+    fs: Arc<dyn Fs>,
+    root: &Path,
+    passphrase: &Passphrase,
+    params: Argon2Params,
+    rng: &mut dyn Entropy,
+) -> Result<(UnlockedVault, RecoveryKey), AppError> {
+    match fs
+        .kind(root)
+        .map_err(|e| io_error("looking at the vault folder", e))?
+    {
+        Some(EntryKind::File) => {
+            return Err(AppError::new(
+                ErrorCode::VaultExists,
+                format!(
+                    "{} is a file; choose a folder for the vault",
+                    root.display()
+                ),
+            ));
+        }
+        Some(EntryKind::Dir) => {
+            let entries = fs
+                .list_dir(root)
+                .map_err(|e| io_error("looking at the vault folder", e))?;
+            if entries.iter().any(|e| e.name == MARKER) {
+                return Err(AppError::new(
+                    ErrorCode::VaultExists,
+                    format!(
+                        "{} already holds a vault; nothing was changed",
+                        root.display()
+                    ),
+                ));
+            }
+            if !entries.is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::VaultExists,
+                    format!(
+                        "{} is not empty; choose an empty or new folder for the vault (nothing was changed)",
+                        root.display()
+                    ),
+                ));
+            }
+        }
+        None => {
+            fs.create_dir_all(root)
+                .map_err(|e| io_error("creating the vault folder", e))?;
+            if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs.sync_dir(parent)
+                    .map_err(|e| io_error("creating the vault folder", e))?;
+            }
+        }
+    }
+    let keys_dir = root.join(KEYS_DIR);
+    fs.create_dir_all(&keys_dir)
+        .map_err(|e| io_error("creating the key folder", e))?;
+    fs.sync_dir(root)
+        .map_err(|e| io_error("creating the key folder", e))?;
+
+    let e = crypto_err;
+    let vault = VaultId::random(rng).map_err(e)?;
+    let device = DeviceId::random(rng).map_err(e)?;
+    let member = MemberId::random(rng).map_err(e)?;
+    let compartment = CompartmentId::random(rng).map_err(e)?;
+    let member_secret = Key32::random(rng).map_err(e)?;
+    let device_seed = Key32::random(rng).map_err(e)?;
+    let recovery = RecoveryKey::generate(rng).map_err(e)?;
+
+    let slot = keyslot::seal_member(&member, &member_secret, passphrase, params, rng).map_err(e)?;
+    create_durable(fs.as_ref(), &layout::member_slot(root, &member), &slot)?;
+    let dslot =
+        keyslot::seal_device(&device, &member, &member_secret, &device_seed, rng).map_err(e)?;
+    create_durable(fs.as_ref(), &layout::device_slot(root), &dslot)?;
+
+    let backend = Arc::new(LocalBackend::new(fs.clone(), root.to_path_buf()));
+    let device_key = SigningKey::from_seed(&device_seed);
+    let msign = member_sign_key(&member_secret);
+    let mwrap = member_wrap_key(&member_secret);
+    let mut log = LogState::new(vault, device);
+    let genesis = Genesis::new(
+        &vault,
+        &device,
+        device_key.public(),
+        member,
+        &msign,
+        mwrap.public(),
+        recovery.wrap_secret().public(),
+        now_ms(),
+    );
+    log.stage(
+        &device_key,
+        entry_kind::DEVICE_GENESIS,
+        CompartmentId::NONE,
+        0,
+        vec![],
+        vec![],
+        genesis.encode(),
+    )?;
+
+    let epoch_secret = Key32::random(rng).map_err(e)?;
+    let keys = EpochKeys::derive(compartment, 0, &epoch_secret);
+    let mut wraps = Vec::new();
+    for (r, to) in [
+        (Recipient::Member(member), mwrap.public()),
+        (Recipient::Recovery, recovery.wrap_secret().public()),
+    ] {
+        wraps.push((
+            r,
+            wrap::wrap(&epoch_secret, &to, &wrap_ad(compartment, 0, &r), rng).map_err(e)?,
+        ));
+    }
+    let sealed_info = aead::seal(
+        keys.payload_key(),
+        &keys.ad(kind::COMPARTMENT_INFO, [0; 32]),
+        b"default",
+        rng,
+    )
+    .map_err(e)?;
+    let payload = KeyEpoch { wraps, sealed_info }
+        .encode()
+        .map_err(AppError::internal)?;
+    log.stage(
+        &device_key,
+        entry_kind::KEY_EPOCH,
+        compartment,
+        0,
+        vec![],
+        vec![],
+        payload,
+    )?;
+    log.commit(backend.as_ref(), &device_key)?;
+
+    let marker = Marker {
+        vault,
+        device,
+        member,
+        compartment,
+    };
+    create_durable(fs.as_ref(), &root.join(MARKER), marker.encode().as_bytes())?;
+    let locked = LockedVault {
+        fs,
+        root: root.to_path_buf(),
+        marker,
+        backend,
+    };
+    let unlocked = locked.unlock_with(member, member_secret)?;
+    Ok((unlocked, recovery))
+}
+
+impl LockedVault {
+    /// Find and check the vault at `root`.
+    pub fn open(fs: Arc<dyn Fs>, root: &Path) -> Result<LockedVault, AppError> {
+        match fs
+            .kind(root)
+            .map_err(|e| io_error("opening the vault", e))?
+        {
+            None => return Err(not_a_vault(root, "the folder does not exist")),
+            Some(EntryKind::File) => return Err(not_a_vault(root, "it is a file")),
+            Some(EntryKind::Dir) => {}
+        }
+        let text = match fs.read(&root.join(MARKER)) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(not_a_vault(root, "no khronika-vault file"));
+            }
+            Err(e) => return Err(io_error("reading the vault marker", e)),
+        };
+        let marker = Marker::decode(&text).map_err(|w| {
+            AppError::new(
+                ErrorCode::Damaged,
+                format!(
+                    "the vault marker {} is damaged: {w}. Restore it from a backup or mirror.",
+                    root.join(MARKER).display()
+                ),
+            )
+        })?;
+        let backend = Arc::new(LocalBackend::new(fs.clone(), root.to_path_buf()));
+        Ok(LockedVault {
+            fs,
+            root: root.to_path_buf(),
+            marker,
+            backend,
+        })
+    }
+
+    /// The vault folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The marker's contents.
+    pub fn marker(&self) -> &Marker {
+        &self.marker
+    }
+
+    /// The object backend.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    /// The file-system layer.
+    pub fn fs(&self) -> &dyn Fs {
+        self.fs.as_ref()
+    }
+
+    /// Unlock with the member's passphrase. Reads only; a wrong passphrase changes nothing.
+    pub fn unlock(self, passphrase: &Passphrase) -> Result<UnlockedVault, AppError> {
+        let path = layout::member_slot(&self.root, &self.marker.member);
+        let bytes = self.fs.read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => AppError::new(
+                ErrorCode::WrongPassphrase,
+                format!("this device has no key slot for the vault's member ({} is missing); restore from a mirror with the recovery key", path.display()),
+            ),
+            _ => io_error("reading the key slot", e),
+        })?;
+        let (member, secret) = keyslot::open_member(&bytes, passphrase).map_err(|e| match e {
+            SlotError::WrongKey => AppError::new(ErrorCode::WrongPassphrase, "the passphrase is wrong; nothing was changed. Try again (check the keyboard layout and Caps Lock)."),
+            SlotError::Damaged(w) => AppError::new(ErrorCode::Damaged, format!("the key slot {} is damaged: {w}", path.display())),
+            SlotError::Params(w) => AppError::new(ErrorCode::Damaged, format!("the key slot {} asks for refused parameters: {w}", path.display())),
+        })?;
+        if member != self.marker.member {
+            return Err(AppError::new(
+                ErrorCode::Damaged,
+                format!("the key slot {} belongs to another member", path.display()),
+            ));
+        }
+        self.unlock_with(member, secret)
+    }
+
+    fn unlock_with(self, member: MemberId, secret: Key32) -> Result<UnlockedVault, AppError> {
+        let dpath = layout::device_slot(&self.root);
+        let dbytes = self
+            .fs
+            .read(&dpath)
+            .map_err(|e| io_error("reading the device key slot", e))?;
+        let (device, seed) = keyslot::open_device(&dbytes, &secret).map_err(|e| {
+            AppError::new(
+                ErrorCode::Damaged,
+                format!(
+                    "the device key slot {} cannot be opened: {e:?}",
+                    dpath.display()
+                ),
+            )
+        })?;
+        if device != self.marker.device {
+            return Err(AppError::new(
+                ErrorCode::Damaged,
+                "the device key slot belongs to another device",
+            ));
+        }
+        let device_key = SigningKey::from_seed(&seed);
+        let _ = self.backend.clean_tmp();
+        let wrap_secret = member_wrap_key(&secret);
+        let mut v = UnlockedVault {
+            vault: self,
+            member,
+            device_key,
+            epochs: BTreeMap::new(),
+            log: LogState::new(VaultId([0; 16]), device),
+            lines: Vec::new(),
+            evidence: Vec::new(),
+            blob_index: HashMap::new(),
+        };
+        v.load_logs(&wrap_secret)?;
+        Ok(v)
+    }
+}
+
+impl UnlockedVault {
+    /// Read every device's log; unwrap the epochs given to this member; open what they open.
+    fn load_logs(&mut self, wrap_secret: &WrapSecret) -> Result<(), AppError> {
+        let m = self.vault.marker.clone();
+        let backend = self.vault.backend.clone();
+        let mut entries: Vec<Entry> = Vec::new();
+        let devices = khronika_store::log::list_devices(backend.as_ref())?;
+        for d in devices {
+            let st = LogState::load(backend.as_ref(), m.vault, d, genesis_key, |e| {
+                entries.push(e.clone());
+                Ok(())
+            })?;
+            if d == m.device {
+                self.log = st;
+            }
+        }
+        if self.log.size() == 0 {
+            self.log = LogState::new(m.vault, m.device);
+            return Err(AppError::new(
+                ErrorCode::Damaged,
+                "this device's log is missing; run `khronika verify`",
+            ));
+        }
+        for e in entries
+            .iter()
+            .filter(|e| e.body.kind == entry_kind::KEY_EPOCH)
+        {
+            let r = Recipient::Member(self.member);
+            let ke = KeyEpoch::decode(&e.body.payload).map_err(|w| {
+                AppError::new(
+                    ErrorCode::Damaged,
+                    format!("a key epoch entry is malformed: {w}"),
+                )
+            })?;
+            if let Some((_, w)) = ke.wraps.iter().find(|(rr, _)| *rr == r) {
+                let secret = wrap::unwrap(
+                    w,
+                    wrap_secret,
+                    &wrap_ad(e.body.compartment, e.body.epoch, &r),
+                )
+                .map_err(|_| {
+                    AppError::new(
+                        ErrorCode::Damaged,
+                        "a key epoch wrapped to you does not open",
+                    )
+                })?;
+                self.epochs.insert(
+                    (e.body.compartment, e.body.epoch),
+                    EpochKeys::derive(e.body.compartment, e.body.epoch, &secret),
+                );
+            }
+        }
+        for e in entries {
+            let mut evidence = None;
+            if e.body.kind == entry_kind::EVIDENCE_ADD
+                && let Some(keys) = self.epochs.get(&(e.body.compartment, e.body.epoch))
+            {
+                let p = EvidencePayload::open(
+                    &e.body.payload,
+                    keys,
+                    &e.body.vault,
+                    &e.body.device,
+                    e.body.index,
+                )
+                .map_err(|w| {
+                    AppError::new(
+                        ErrorCode::Damaged,
+                        format!(
+                            "entry {} of device {}: {w}",
+                            e.body.index,
+                            e.body.device.short()
+                        ),
+                    )
+                })?;
+                if !p.check_commitments(&e.body.commitments) {
+                    return Err(AppError::new(
+                        ErrorCode::Damaged,
+                        format!(
+                            "entry {} of device {}: payload does not match its commitments",
+                            e.body.index,
+                            e.body.device.short()
+                        ),
+                    ));
+                }
+                self.evidence.push(EvidenceRecord {
+                    payload: p.clone(),
+                    device: e.body.device,
+                    index: e.body.index,
+                    compartment: e.body.compartment,
+                    epoch: e.body.epoch,
+                });
+                evidence = Some(p);
+            }
+            self.lines.push(LogLine { entry: e, evidence });
+        }
+        Ok(())
+    }
+
+    /// The locked part (paths, backend).
+    pub fn locked(&self) -> &LockedVault {
+        &self.vault
+    }
+
+    /// The member who unlocked.
+    pub fn member(&self) -> MemberId {
+        self.member
+    }
+
+    /// Every log entry of every device, in log order per device.
+    pub fn log_lines(&self) -> &[LogLine] {
+        &self.lines
+    }
+
+    /// Every evidence item this member can read.
+    pub fn evidence(&self) -> &[EvidenceRecord] {
+        &self.evidence
+    }
+
+    /// The current epoch keys of the compartment new evidence goes to.
+    pub(crate) fn current_keys(&self) -> Result<EpochKeys, AppError> {
+        let c = self.vault.marker.compartment;
+        self.epochs
+            .range((c, 0)..=(c, u32::MAX))
+            .next_back()
+            .map(|(_, k)| k.clone())
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::Damaged,
+                    "no key for this device's compartment; run `khronika verify`",
+                )
+            })
+    }
+
+    /// Find an evidence item by its id or a unique prefix of it (at least 6 characters).
+    pub fn find(&self, id: &str) -> Result<&EvidenceRecord, AppError> {
+        let want = id.trim().to_ascii_uppercase();
+        if want.len() < 6 {
+            return Err(AppError::new(
+                ErrorCode::Usage,
+                format!(
+                    "`{id}` is too short: give the evidence id as printed by `khronika add` or `khronika ls` (at least 6 characters)"
+                ),
+            ));
+        }
+        let mut hits = self
+            .evidence
+            .iter()
+            .filter(|r| r.payload.id.starts_with(&want));
+        match (hits.next(), hits.next()) {
+            (Some(r), None) => Ok(r),
+            (None, _) => Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("no evidence with id {id}; `khronika ls` lists them"),
+            )),
+            (Some(_), Some(_)) => Err(AppError::new(
+                ErrorCode::Usage,
+                format!("{id} matches several evidence items; give more characters"),
+            )),
+        }
+    }
+
+    /// The blob index of a compartment (blob id → pack and offset), built on first use from
+    /// the sealed indexes of every pack that the compartment's entries list.
+    pub(crate) fn blob_index(
+        &mut self,
+        c: CompartmentId,
+    ) -> Result<&mut HashMap<[u8; 32], BlobLoc>, AppError> {
+        if !self.blob_index.contains_key(&c) {
+            let mut index = HashMap::new();
+            let backend = self.vault.backend.clone();
+            for line in self.lines.iter().filter(|l| l.entry.body.compartment == c) {
+                let Some(keys) = self.epochs.get(&(c, line.entry.body.epoch)) else {
+                    continue;
+                };
+                for o in expand_objects(backend.as_ref(), &line.entry.body.objects)? {
+                    let path = ObjectPath::object(&o);
+                    for rec in pack::read_index(backend.as_ref(), &path, keys)? {
+                        index.entry(rec.id).or_insert(BlobLoc { pack: o, rec });
+                    }
+                }
+            }
+            self.blob_index.insert(c, index);
+        }
+        self.blob_index
+            .get_mut(&c)
+            .ok_or_else(|| AppError::internal("blob index"))
+    }
+
+    /// Stream an evidence item's original bytes to `out`, checked against its SHA-256.
+    pub fn cat(
+        &mut self,
+        id: &str,
+        out: &mut dyn std::io::Write,
+    ) -> Result<EvidenceRecord, AppError> {
+        let rec = self.find(id)?.clone();
+        let keys = self
+            .epochs
+            .get(&(rec.compartment, rec.epoch))
+            .cloned()
+            .ok_or_else(|| AppError::internal("no keys"))?;
+        let backend = self.vault.backend.clone();
+        let index = self.blob_index(rec.compartment)?;
+        crate::catalog::write_evidence(backend.as_ref(), &keys, index, &rec, out)?;
+        Ok(rec)
+    }
+}
+
+/// The packs an entry's object list names, following object lists.
+pub(crate) fn expand_objects(
+    backend: &dyn Backend,
+    objects: &[ObjectRef],
+) -> Result<Vec<[u8; 32]>, AppError> {
+    let mut out = Vec::new();
+    for o in objects {
+        match o.kind {
+            object_kind::PACK => out.push(o.hash),
+            object_kind::OBJECT_LIST => {
+                let b = backend.read(&ObjectPath::object(&o.hash))?;
+                for inner in
+                    object_list::decode(&b).map_err(|w| AppError::new(ErrorCode::Damaged, w))?
+                {
+                    out.push(inner.hash);
+                }
+            }
+            k => {
+                return Err(AppError::new(
+                    ErrorCode::Damaged,
+                    format!("unknown object kind {k} in a log entry"),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,485 @@
+//! Command-line parsing and the commands themselves. Each command parses, calls the app
+//! layer, and prints; no vault logic lives here.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use khronika_app::vault::{self, LockedVault, UnlockedVault};
+use khronika_app::{AppError, ErrorCode};
+use khronika_backends::OsFs;
+use khronika_crypto::OsEntropy;
+use khronika_crypto::kdf::Argon2Params;
+use khronika_store::entry::entry_kind;
+use serde_json::json;
+
+use crate::output::{self, human_bytes};
+use crate::secrets;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  internal error (a bug: please report it)
+  2  the command line or passphrase input was not usable
+  3  the folder is not a vault, or init found one already there
+  4  wrong passphrase
+  5  an input file is missing, a folder, or unreadable
+  6  no evidence with that id
+  7  damaged or missing data (verify found problems)
+  8  the disk is full
+  9  reading or writing the vault failed
+
+Environment:
+  KHRONIKA_VAULT        the vault folder (like --vault)
+  KHRONIKA_PASSPHRASE   the passphrase, for scripts (prefer --passphrase-file)";
+
+/// Khronika keeps a human-rights organisation's evidence encrypted, tamper-evident and safe
+/// from loss. Everything it stores is ciphertext; every change is a signed log entry.
+#[derive(Debug, Parser)]
+#[command(name = "khronika", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    /// The vault folder [default: your data folder, e.g. ~/.local/share/khronika/vault]
+    #[arg(long, global = true, env = "KHRONIKA_VAULT", value_name = "DIR")]
+    vault: Option<PathBuf>,
+
+    /// Read the passphrase from this file (it must not be readable by other users)
+    #[arg(long, global = true, value_name = "PATH")]
+    passphrase_file: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    json: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new vault, protected by your passphrase, and show its recovery key once
+    Init,
+    /// Add evidence files to the vault; prints one evidence id per file
+    Add {
+        /// The files to add (folders are refused: give the files inside)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Write an evidence item's original bytes, exactly as added
+    Cat {
+        /// The evidence id (or its first characters)
+        id: String,
+        /// Write to this new file instead of standard output (never overwrites)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// List the evidence items you can read
+    Ls,
+    /// Show the history: every signed log entry of every device
+    Log,
+    /// Check that nothing stored is damaged or missing; needs no passphrase
+    Verify {
+        /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
+        #[arg(long)]
+        read_data: bool,
+    },
+}
+
+/// Run the command line; returns the process exit status.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            });
+        }
+    };
+    let json = cli.json;
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                let v = json!({"error": {"code": e.code.as_str(), "message": e.message}});
+                let _ = output::json(&mut std::io::stdout().lock(), &v);
+            }
+            eprintln!("khronika: {}", e.message);
+            ExitCode::from(e.code.exit_status() as u8)
+        }
+    }
+}
+
+/// The default vault folder: the platform's data folder, then `khronika/vault`.
+fn default_vault() -> Result<PathBuf, AppError> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            let home = PathBuf::from(std::env::var_os("HOME")?);
+            Some(if cfg!(target_os = "macos") {
+                home.join("Library/Application Support")
+            } else {
+                home.join(".local/share")
+            })
+        })
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Usage,
+                "cannot find your data folder; give the vault folder with --vault DIR",
+            )
+        })?;
+    Ok(data.join("khronika").join("vault"))
+}
+
+fn stdout_err(e: std::io::Error) -> AppError {
+    AppError::new(ErrorCode::Storage, format!("cannot write the output: {e}"))
+}
+
+fn dispatch(cli: Cli) -> Result<(), AppError> {
+    let root = match cli.vault.clone() {
+        Some(v) => v,
+        None => default_vault()?,
+    };
+    let fs = Arc::new(OsFs);
+    let pf = cli.passphrase_file.as_deref();
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Init => init(&root, pf, cli.json, &mut out),
+        Command::Add { files } => {
+            let sources = khronika_app::ingest::open_sources(&files)?;
+            let mut v = unlock(fs, &root, pf)?;
+            add(&mut v, sources, cli.json, &mut out)
+        }
+        Command::Cat { id, output } => {
+            let mut v = unlock(fs, &root, pf)?;
+            cat(&mut v, &id, output.as_deref(), &mut out)
+        }
+        Command::Ls => ls(&unlock(fs, &root, pf)?, cli.json, &mut out),
+        Command::Log => log(&unlock(fs, &root, pf)?, cli.json, &mut out),
+        Command::Verify { read_data } => {
+            let locked = LockedVault::open(fs, &root)?;
+            let total = dir_size(&root);
+            let bar = output::bytes_bar(total, "verifying");
+            let report = if read_data {
+                let mut v = locked.unlock(&secrets::passphrase(pf, false)?)?;
+                v.verify_data(&mut |n| bar.inc(n))
+            } else {
+                locked.verify(&mut |n| bar.inc(n))
+            };
+            bar.finish_and_clear();
+            print_report(&report, read_data, cli.json, &mut out)
+        }
+    }
+}
+
+fn unlock(fs: Arc<OsFs>, root: &Path, pf: Option<&Path>) -> Result<UnlockedVault, AppError> {
+    let locked = LockedVault::open(fs, root)?;
+    locked.unlock(&secrets::passphrase(pf, false)?)
+}
+
+fn init(root: &Path, pf: Option<&Path>, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+    // Refuse an existing vault before asking for a passphrase.
+    if root.join(khronika_app::layout::MARKER).exists() {
+        return Err(AppError::new(
+            ErrorCode::VaultExists,
+            format!(
+                "{} already holds a vault; nothing was changed",
+                root.display()
+            ),
+        ));
+    }
+    let pass = secrets::passphrase(pf, true)?;
+    if pass.char_count() < secrets::MIN_PASSPHRASE_CHARS {
+        return Err(AppError::new(
+            ErrorCode::Usage,
+            format!(
+                "the passphrase is shorter than {} characters; choose a longer one (a few unrelated words work well)",
+                secrets::MIN_PASSPHRASE_CHARS
+            ),
+        ));
+    }
+    let (v, recovery) = vault::init(
+        Arc::new(OsFs),
+        root,
+        &pass,
+        Argon2Params::recommended(),
+        &mut OsEntropy,
+    )?;
+    let m = v.locked().marker();
+    let text = recovery.to_text();
+    if json {
+        let j = json!({"vault": root, "vault_id": m.vault.to_hex(), "device": m.device.to_hex(), "member": m.member.to_hex(), "recovery_key": text.as_str()});
+        output::json(out, &j).map_err(stdout_err)?;
+    } else {
+        let msg = format!(
+            "Created the vault at {}.\n\n\
+             RECOVERY KEY (shown once, never stored on this device):\n\n    {}\n\n\
+             Write it down on paper and keep it outside the region, with someone you trust.\n\
+             With it and any mirror, the whole vault can be rebuilt if this device is lost,\n\
+             seized or burned. Anyone who has it and a mirror can read everything.",
+            root.display(),
+            text.as_str()
+        );
+        output::line(out, &msg).map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+fn add(
+    v: &mut UnlockedVault,
+    sources: Vec<khronika_app::ingest::Source>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), AppError> {
+    let total: u64 = sources.iter().map(|s| s.size).sum();
+    let bar = output::bytes_bar(total, "adding");
+    let added = v.add(sources, &mut |n| bar.inc(n))?;
+    bar.finish_and_clear();
+    if json {
+        let items: Vec<_> = added
+            .iter()
+            .map(|a| json!({"id": a.id, "file": a.origin, "size": a.size, "sha256": a.sha256, "media_type": a.media_type, "new_bytes": a.new_bytes}))
+            .collect();
+        output::json(out, &json!(items)).map_err(stdout_err)?;
+    } else {
+        for a in &added {
+            output::line(out, &format!("{}  {}", a.id, a.origin.display())).map_err(stdout_err)?;
+        }
+        let new: u64 = added.iter().map(|a| a.new_bytes).sum();
+        eprintln!(
+            "khronika: added {} file(s), {} ({} new); durable on this device",
+            added.len(),
+            human_bytes(added.iter().map(|a| a.size).sum()),
+            human_bytes(new)
+        );
+    }
+    Ok(())
+}
+
+fn cat(
+    v: &mut UnlockedVault,
+    id: &str,
+    output: Option<&Path>,
+    out: &mut impl Write,
+) -> Result<(), AppError> {
+    match output {
+        Some(path) => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+                .map_err(|e| {
+                    AppError::new(
+                        ErrorCode::Usage,
+                        format!(
+                            "cannot create {}: {e} (an existing file is never overwritten)",
+                            path.display()
+                        ),
+                    )
+                })?;
+            let res = v.cat(id, &mut f);
+            if res.is_err() {
+                drop(f);
+                let _ = std::fs::remove_file(path);
+            }
+            res.map(|_| ())
+        }
+        None => {
+            let rec = v.find(id)?;
+            if std::io::stdout().is_terminal() && !rec.payload.media_type.starts_with("text/") {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{} is {} and would garble the terminal; use `khronika cat {} -o FILE` or redirect to a file",
+                        rec.payload.id, rec.payload.media_type, rec.payload.id
+                    ),
+                ));
+            }
+            v.cat(id, out).map(|_| ())
+        }
+    }
+}
+
+fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+    if json {
+        let items: Vec<_> = v
+            .evidence()
+            .iter()
+            .map(|r| {
+                let p = &r.payload;
+                json!({"id": p.id, "name": p.name, "size": p.size, "sha256": p.sha256, "media_type": p.media_type,
+                       "added": p.time, "added_by": p.added_by, "device": p.device, "clock": p.clock})
+            })
+            .collect();
+        return output::json(out, &json!(items)).map_err(stdout_err);
+    }
+    if v.evidence().is_empty() {
+        eprintln!(
+            "khronika: the vault holds no evidence yet; add files with `khronika add FILE...`"
+        );
+        return Ok(());
+    }
+    output::line(
+        out,
+        &format!(
+            "{:<17}  {:<20}  {:>10}  {:<24}  NAME",
+            "ID", "ADDED (UTC)", "SIZE", "TYPE"
+        ),
+    )
+    .map_err(stdout_err)?;
+    for r in v.evidence() {
+        let p = &r.payload;
+        let when = p.time.get(..19).unwrap_or(&p.time).replace('T', " ");
+        output::line(
+            out,
+            &format!(
+                "{:<17}  {:<20}  {:>10}  {:<24}  {}",
+                p.id,
+                when,
+                human_bytes(p.size),
+                p.media_type,
+                p.name
+            ),
+        )
+        .map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+fn kind_name(k: u8) -> &'static str {
+    match k {
+        entry_kind::DEVICE_GENESIS => "device-genesis",
+        entry_kind::KEY_EPOCH => "key-epoch",
+        entry_kind::EVIDENCE_ADD => "evidence-added",
+        _ => "unknown",
+    }
+}
+
+fn log(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+    let mut items = Vec::new();
+    for l in v.log_lines() {
+        let b = &l.entry.body;
+        let hash = khronika_crypto::hash::to_hex(&l.entry.hash());
+        if json {
+            let mut j = json!({"device": b.device.to_hex(), "index": b.index, "kind": kind_name(b.kind), "entry_sha256": hash,
+                               "compartment": b.compartment.to_hex(), "epoch": b.epoch, "objects": b.objects.len()});
+            if let Some(p) = &l.evidence {
+                j["evidence"] = json!({"id": p.id, "name": p.name, "size": p.size, "sha256": p.sha256, "media_type": p.media_type, "time": p.time, "added_by": p.added_by, "clock": p.clock});
+            }
+            items.push(j);
+        } else {
+            let what = match &l.evidence {
+                Some(p) => format!(
+                    "{} {} ({}, {}) sha256 {} by {} at {}",
+                    p.id,
+                    p.name,
+                    p.media_type,
+                    human_bytes(p.size),
+                    p.sha256,
+                    &p.added_by[..8],
+                    p.time
+                ),
+                None if b.kind == entry_kind::EVIDENCE_ADD => {
+                    "(sealed: you hold no key for its compartment)".to_owned()
+                }
+                None => format!("compartment {} epoch {}", b.compartment.short(), b.epoch),
+            };
+            output::line(
+                out,
+                &format!(
+                    "{}:{:<6} {:<15} {}  [{}]",
+                    b.device.short(),
+                    b.index,
+                    kind_name(b.kind),
+                    what,
+                    &hash[..16]
+                ),
+            )
+            .map_err(stdout_err)?;
+        }
+    }
+    if json {
+        output::json(out, &json!(items)).map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+fn print_report(
+    r: &khronika_store::verify::Report,
+    read_data: bool,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), AppError> {
+    if json {
+        let problems: Vec<_> = r
+            .problems
+            .iter()
+            .map(|p| json!({"object": p.object, "problem": p.what}))
+            .collect();
+        let j = json!({"ok": r.is_ok(), "read_data": read_data, "objects": r.objects_checked, "bytes": r.bytes_checked,
+                       "entries": r.entries_checked, "devices": r.devices.len(), "problems": problems, "notes": r.notes});
+        output::json(out, &j).map_err(stdout_err)?;
+    } else {
+        for p in &r.problems {
+            output::line(out, &format!("PROBLEM {}: {}", p.object, p.what)).map_err(stdout_err)?;
+        }
+        for n in &r.notes {
+            output::line(out, &format!("note: {n}")).map_err(stdout_err)?;
+        }
+        let scope = if read_data {
+            "objects, logs and evidence data"
+        } else {
+            "objects and logs (without keys)"
+        };
+        output::line(
+            out,
+            &format!(
+                "checked {} objects ({}), {} log entries on {} device(s): {}",
+                r.objects_checked,
+                human_bytes(r.bytes_checked),
+                r.entries_checked,
+                r.devices.len(),
+                if r.is_ok() {
+                    format!("all {scope} intact")
+                } else {
+                    format!("{} problem(s)", r.problems.len())
+                }
+            ),
+        )
+        .map_err(stdout_err)?;
+    }
+    if r.is_ok() {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Damaged,
+            format!(
+                "verification found {} problem(s); restore the named objects from a mirror or backup",
+                r.problems.len()
+            ),
+        ))
+    }
+}
+
+/// Bytes under a folder, for the progress bar (best effort).
+fn dir_size(root: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![root.join("objects")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(_) => total += e.metadata().map(|m| m.len()).unwrap_or(0),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}

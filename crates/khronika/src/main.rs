@@ -1,0 +1,13 @@
+//! The `khronika` command: every operation of the vault, for people and for scripts.
+
+mod cli;
+mod hardening;
+mod output;
+mod secrets;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    hardening::no_core_dumps();
+    cli::run()
+}
