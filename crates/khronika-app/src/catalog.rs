@@ -306,6 +306,7 @@ mod tests {
     fn manifest_round_trip() {
         let m = encode_manifest(5, &[[1; 32], [2; 32]]);
         assert_eq!(decode_manifest(&m).unwrap(), (5, vec![[1; 32], [2; 32]]));
-        assert!(decode_manifest(&m[..40]).is_err());
+        assert!(decode_manifest(&m[..41]).is_err());
+        assert!(decode_manifest(&m[..7]).is_err());
     }
 }
