@@ -530,15 +530,19 @@ impl UnlockedVault {
         if !self.blob_index.contains_key(&c) {
             let mut index = HashMap::new();
             let backend = self.vault.backend.clone();
+            // Many entries of one batch share a pack: read each pack's index once.
+            let mut packs = std::collections::BTreeSet::new();
             for line in self.lines.iter().filter(|l| l.entry.body.compartment == c) {
-                let Some(keys) = self.epochs.get(&(c, line.entry.body.epoch)) else {
+                for o in expand_objects(backend.as_ref(), &line.entry.body.objects)? {
+                    packs.insert((line.entry.body.epoch, o));
+                }
+            }
+            for (epoch, o) in packs {
+                let Some(keys) = self.epochs.get(&(c, epoch)) else {
                     continue;
                 };
-                for o in expand_objects(backend.as_ref(), &line.entry.body.objects)? {
-                    let path = ObjectPath::object(&o);
-                    for rec in pack::read_index(backend.as_ref(), &path, keys)? {
-                        index.entry(rec.id).or_insert(BlobLoc { pack: o, rec });
-                    }
+                for rec in pack::read_index(backend.as_ref(), &ObjectPath::object(&o), keys)? {
+                    index.entry(rec.id).or_insert(BlobLoc { pack: o, rec });
                 }
             }
             self.blob_index.insert(c, index);

@@ -1,0 +1,8 @@
+//! Integration tests of the app layer, through the simulated file system where faults and
+//! crashes are injected at every IO operation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod crash;
+mod support;
+mod tamper;
