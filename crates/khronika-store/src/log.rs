@@ -372,7 +372,7 @@ impl LogState {
         let b = &e.body;
         if b.index != idx {
             return Err(damaged(format!(
-                "says it is entry {} (reordered or misplaced)",
+                "says it is entry {} (entries were removed before it, or reordered)",
                 b.index
             )));
         }
@@ -639,6 +639,34 @@ mod tests {
             .and_then(|k| k.try_into().ok())
             .map(PublicKey)
             .ok_or_else(|| "no key".into())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn any_sequence_of_batches_loads_back_identically(batches in proptest::collection::vec(1usize..300, 1..6)) {
+            let be = MemBackend::new();
+            let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+            let (v, d) = (VaultId([1; 16]), DeviceId([2; 16]));
+            let mut st = LogState::new(v, d);
+            for batch in batches {
+                for _ in 0..batch {
+                    let payload = if st.size() == 0 { key.public().0.to_vec() } else { st.size().to_be_bytes().to_vec() };
+                    st.stage(&key, entry_kind::EVIDENCE_ADD, CompartmentId([0; 16]), 0, vec![], vec![], payload).unwrap();
+                }
+                let cp = st.commit(&be, &key).unwrap();
+                let mut hashes = Vec::new();
+                let loaded = LogState::load(&be, v, d, genesis_key, |e| { hashes.push(e.hash()); Ok(()) }).unwrap();
+                prop_assert_eq!(loaded.size(), st.size());
+                prop_assert_eq!(loaded.root(), cp.root);
+                prop_assert_eq!(hashes.len() as u64, cp.size);
+                let note = be.read(&ObjectPath::checkpoint(&d, cp.size)).unwrap();
+                prop_assert_eq!(Checkpoint::open(&note, &key.public()).unwrap(), cp);
+            }
+            // At most one partial bundle is left, and it is the last.
+            let (bundles, _) = list_log(&be, &d).unwrap();
+            prop_assert!(bundles.iter().all(|b| b.partials.len() <= usize::from(!b.full)));
+        }
     }
 
     #[test]

@@ -304,3 +304,153 @@ fn verify_log(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::entry_kind;
+    use crate::log::{decode_bundle, encode_bundle};
+    use crate::{CompartmentId, MemBackend, VaultId};
+    use khronika_crypto::Key32;
+    use khronika_crypto::sign::SigningKey;
+    use khronika_crypto::wrap::WrapPublic;
+
+    const V: VaultId = VaultId([1; 16]);
+    const D: DeviceId = DeviceId([2; 16]);
+
+    /// A valid log of `n` entries (genesis + n-1 evidence entries without objects).
+    fn log_of(n: usize) -> MemBackend {
+        let be = MemBackend::new();
+        let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+        let member = SigningKey::from_seed(&Key32::from_bytes([4; 32]));
+        let g = Genesis::new(
+            &V,
+            &D,
+            key.public(),
+            crate::MemberId([5; 16]),
+            &member,
+            WrapPublic([6; 32]),
+            WrapPublic([7; 32]),
+            0,
+        );
+        let mut st = LogState::new(V, D);
+        st.stage(
+            &key,
+            entry_kind::DEVICE_GENESIS,
+            CompartmentId::NONE,
+            0,
+            vec![],
+            vec![],
+            g.encode(),
+        )
+        .unwrap();
+        st.commit(&be, &key).unwrap();
+        for i in 1..n {
+            st.stage(
+                &key,
+                entry_kind::EVIDENCE_ADD,
+                CompartmentId([8; 16]),
+                0,
+                vec![],
+                vec![],
+                vec![i as u8; 40],
+            )
+            .unwrap();
+            st.commit(&be, &key).unwrap();
+        }
+        be
+    }
+
+    fn problems(be: &MemBackend) -> Vec<String> {
+        verify(be, V, &mut |_| {})
+            .problems
+            .into_iter()
+            .map(|p| format!("{}: {}", p.object, p.what))
+            .collect()
+    }
+
+    fn bundle_path(be: &MemBackend) -> String {
+        be.list(&ObjectPath::log_prefix(&D))
+            .unwrap()
+            .into_iter()
+            .find(|p| p.contains("/tile/entries/"))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_valid_log_verifies() {
+        assert_eq!(problems(&log_of(6)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn reordered_entries_are_named() {
+        let be = log_of(6);
+        let path = bundle_path(&be);
+        let bytes = be.read(&ObjectPath::parse(&path).unwrap().0).unwrap();
+        let mut entries = decode_bundle(&bytes).unwrap();
+        entries.swap(2, 3);
+        be.tamper(&path, encode_bundle(entries).as_bytes().to_vec());
+        let p = problems(&be);
+        assert!(
+            p.iter()
+                .any(|p| p.contains(&path) && p.contains("reordered")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_removed_entry_is_named() {
+        let be = log_of(6);
+        let path = bundle_path(&be);
+        let bytes = be.read(&ObjectPath::parse(&path).unwrap().0).unwrap();
+        let mut entries = decode_bundle(&bytes).unwrap();
+        entries.remove(4);
+        // Keep the name consistent with the count, as a careful forger would.
+        be.delete(&path);
+        be.tamper(
+            &path.replace(".p/6", ".p/5"),
+            encode_bundle(entries).as_bytes().to_vec(),
+        );
+        let p = problems(&be);
+        let named = path.replace(".p/6", ".p/5");
+        assert!(
+            p.iter()
+                .any(|p| p.contains(&named) && p.contains("entries were removed")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_rolled_back_log_is_named() {
+        let be = log_of(6);
+        // Replace the newest bundle by its 5-entry prefix: the log as it was one append ago.
+        let path = bundle_path(&be);
+        let bytes = be.read(&ObjectPath::parse(&path).unwrap().0).unwrap();
+        let entries = decode_bundle(&bytes).unwrap();
+        be.delete(&path);
+        be.tamper(
+            &path.replace(".p/6", ".p/5"),
+            encode_bundle(entries[..5].iter().copied())
+                .as_bytes()
+                .to_vec(),
+        );
+        let p = problems(&be);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("00000000000000000006") && p.contains("rolled back")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_pack_and_a_foreign_file_are_named() {
+        let be = log_of(2);
+        be.tamper("objects/zz/not-ours", b"x".to_vec());
+        let p = problems(&be);
+        assert!(
+            p.iter()
+                .any(|p| p.contains("objects/zz/not-ours") && p.contains("foreign")),
+            "{p:?}"
+        );
+    }
+}
