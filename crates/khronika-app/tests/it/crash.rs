@@ -166,12 +166,12 @@ fn enospc_on_a_pack_write_says_the_disk_is_full() {
         let fs2 = fs.snapshot();
         let mut v2 = unlock(&fs2).unwrap();
         fs2.fail_op(fs2.ops() + n, FaultKind::Enospc);
-        if let Err(e) = add(&mut v2, &batch()) {
-            if e.code == ErrorCode::StorageFull {
-                assert!(e.message.contains("free some space"), "{}", e.message);
-                saw_full = true;
-                break;
-            }
+        if let Err(e) = add(&mut v2, &batch())
+            && e.code == ErrorCode::StorageFull
+        {
+            assert!(e.message.contains("free some space"), "{}", e.message);
+            saw_full = true;
+            break;
         }
     }
     assert!(saw_full, "no ENOSPC surfaced as storage-full");
