@@ -26,7 +26,7 @@ impl LockedVault {
                             if let Err(err) = keyslot::check_slot(&b) {
                                 report.problems.push(Problem {
                                     object: rel,
-                                    what: format!("damaged key slot: {err:?}"),
+                                    what: format!("key slot {err}"),
                                 });
                             }
                         }
@@ -40,6 +40,29 @@ impl LockedVault {
             Err(e) => report
                 .notes
                 .push(format!("no local key slots ({e}); this node holds no keys")),
+        }
+        // The marker names the member and device whose slots this device must hold.
+        for (p, what) in [
+            (
+                crate::layout::member_slot(&self.root, &self.marker.member),
+                "the member's key slot",
+            ),
+            (
+                crate::layout::device_slot(&self.root),
+                "the device key slot",
+            ),
+        ] {
+            if matches!(self.fs.kind(&p), Ok(None)) {
+                let rel = p
+                    .strip_prefix(&self.root)
+                    .unwrap_or(&p)
+                    .display()
+                    .to_string();
+                report.problems.push(Problem {
+                    object: rel,
+                    what: format!("missing: {what} is gone (erased or deleted); restore from a mirror with the recovery key"),
+                });
+            }
         }
         report
     }

@@ -107,6 +107,7 @@ impl From<StoreError> for AppError {
                     ),
                 )
             }
+            StoreError::Internal(w) => AppError::internal(w),
             StoreError::TooLarge(w) => {
                 AppError::new(ErrorCode::InputFile, format!("too large: {w}"))
             }

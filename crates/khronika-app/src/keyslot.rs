@@ -47,6 +47,16 @@ pub enum SlotError {
     Params(String),
 }
 
+impl std::fmt::Display for SlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SlotError::Damaged(w) => write!(f, "damaged: {w}"),
+            SlotError::WrongKey => f.write_str("the key that should open it does not"),
+            SlotError::Params(w) => write!(f, "refused key-derivation parameters: {w}"),
+        }
+    }
+}
+
 fn ad(kind: u8, header: &[u8]) -> [u8; aead::AD_LEN] {
     AssociatedData {
         kind,

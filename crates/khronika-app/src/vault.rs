@@ -302,7 +302,7 @@ impl LockedVault {
         let path = layout::member_slot(&self.root, &self.marker.member);
         let bytes = self.fs.read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => AppError::new(
-                ErrorCode::WrongPassphrase,
+                ErrorCode::Damaged,
                 format!("this device has no key slot for the vault's member ({} is missing); restore from a mirror with the recovery key", path.display()),
             ),
             _ => io_error("reading the key slot", e),
@@ -326,12 +326,21 @@ impl LockedVault {
         let dbytes = self
             .fs
             .read(&dpath)
-            .map_err(|e| io_error("reading the device key slot", e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => AppError::new(
+                    ErrorCode::Damaged,
+                    format!(
+                        "the device key slot {} is missing; restore from a mirror with the recovery key",
+                        dpath.display()
+                    ),
+                ),
+                _ => io_error("reading the device key slot", e),
+            })?;
         let (device, seed) = keyslot::open_device(&dbytes, &secret).map_err(|e| {
             AppError::new(
                 ErrorCode::Damaged,
                 format!(
-                    "the device key slot {} cannot be opened: {e:?}",
+                    "the device key slot {} cannot be opened: {e}",
                     dpath.display()
                 ),
             )

@@ -61,14 +61,21 @@ pub struct OsFs;
 
 impl Fs for OsFs {
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
-        std::fs::create_dir_all(path)
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        // Vault folders are for their owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(path)
     }
 
     fn write_new(&self, path: &Path, data: &[u8]) -> io::Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)?;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        // Vault files are for their owner only (they are ciphertext, but still).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(path)?;
         f.write_all(data)
     }
 

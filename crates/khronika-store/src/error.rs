@@ -28,6 +28,9 @@ pub enum StoreError {
     /// An encoding limit was exceeded (for example an entry over 64 KiB).
     #[error("too large: {0}")]
     TooLarge(String),
+    /// A caller broke an invariant of the store (a bug, not bad data).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A log is inconsistent with itself (broken chain, wrong index, forked history).
     #[error("log {device}: {what}")]
     Log {

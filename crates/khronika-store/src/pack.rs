@@ -152,6 +152,28 @@ impl PackBuilder {
         Ok(rec)
     }
 
+    /// Append a blob sealed elsewhere (for example on another thread) with [`seal_blob`].
+    pub fn push_sealed(&mut self, blob: &SealedBlob) -> Result<IndexRecord, StoreError> {
+        if blob.compartment != self.header.compartment || blob.epoch != self.header.epoch {
+            return Err(StoreError::TooLarge(
+                "a blob sealed for another compartment or epoch".into(),
+            ));
+        }
+        let offset = self.buf.len();
+        self.buf.extend_from_slice(&blob.sealed);
+        let too_large = || StoreError::TooLarge("pack over 4 GiB".into());
+        let rec = IndexRecord {
+            kind: blob.kind,
+            codec: CODEC_STORED,
+            id: blob.id,
+            offset: u32::try_from(offset).map_err(|_| too_large())?,
+            sealed_len: u32::try_from(blob.sealed.len()).map_err(|_| too_large())?,
+            plain_len: blob.plain_len,
+        };
+        self.index.push(rec);
+        Ok(rec)
+    }
+
     /// Bytes of sealed blobs so far.
     pub fn blob_bytes(&self) -> usize {
         self.buf.len() - BLOBS_START
@@ -224,6 +246,67 @@ impl PackBuilder {
             stored: Stored::new(self.buf),
             index: self.index,
         })
+    }
+}
+
+/// A blob sealed and ready to go into a pack of its compartment and epoch.
+#[derive(Debug)]
+pub struct SealedBlob {
+    /// The blob kind.
+    pub kind: u8,
+    /// The blob id.
+    pub id: [u8; 32],
+    /// Plaintext length.
+    pub plain_len: u32,
+    compartment: CompartmentId,
+    epoch: u32,
+    sealed: Vec<u8>,
+}
+
+impl SealedBlob {
+    /// Sealed length in bytes.
+    pub fn sealed_len(&self) -> usize {
+        self.sealed.len()
+    }
+}
+
+/// Seal a blob for a pack of `keys`' compartment and epoch, reusing `buf`'s allocation.
+pub fn seal_blob(
+    keys: &EpochKeys,
+    kind: u8,
+    id: [u8; 32],
+    plaintext: &[u8],
+    rng: &mut dyn Entropy,
+    mut buf: Vec<u8>,
+) -> Result<SealedBlob, StoreError> {
+    buf.clear();
+    aead::seal_into(
+        keys.data_key(),
+        &keys.ad(kind, id),
+        plaintext,
+        rng,
+        &mut buf,
+    )
+    .map_err(|source| StoreError::Crypto {
+        what: "a chunk".into(),
+        source,
+    })?;
+    let plain_len = u32::try_from(plaintext.len())
+        .map_err(|_| StoreError::TooLarge("blob over 4 GiB".into()))?;
+    Ok(SealedBlob {
+        kind,
+        id,
+        plain_len,
+        compartment: keys.compartment,
+        epoch: keys.epoch,
+        sealed: buf,
+    })
+}
+
+impl SealedBlob {
+    /// Give back the buffer for reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.sealed
     }
 }
 
@@ -402,6 +485,32 @@ mod tests {
         // Another compartment's keys open nothing.
         let other = EpochKeys::derive(CompartmentId([3; 16]), 0, &Key32::from_bytes([5; 32]));
         assert!(read_index(&be, &fin.path(), &other).is_err());
+    }
+
+    #[test]
+    fn blobs_sealed_elsewhere_read_back() {
+        let k = keys();
+        let mut rng = SeededEntropy::new(3);
+        let mut b = PackBuilder::new(&k);
+        let data = vec![5u8; 1000];
+        let id = k.blob_id(kind::CHUNK, &data);
+        let blob = seal_blob(&k, kind::CHUNK, id, &data, &mut rng, Vec::new()).unwrap();
+        assert_eq!(blob.sealed_len(), 1000 + OVERHEAD);
+        let rec = b.push_sealed(&blob).unwrap();
+        let fin = b.finish(&k, &mut rng).unwrap();
+        let be = MemBackend::new();
+        be.create(&fin.path(), &fin.stored).unwrap();
+        let sealed = be
+            .read_range(&fin.path(), u64::from(rec.offset), rec.sealed_len as usize)
+            .unwrap();
+        assert_eq!(
+            &open_blob(&k, &rec, &sealed, &fin.path()).unwrap()[..],
+            &data[..]
+        );
+        // A blob of another compartment is refused.
+        let other = EpochKeys::derive(CompartmentId([9; 16]), 0, &Key32::from_bytes([4; 32]));
+        let foreign = seal_blob(&other, kind::CHUNK, id, &data, &mut rng, Vec::new()).unwrap();
+        assert!(PackBuilder::new(&k).push_sealed(&foreign).is_err());
     }
 
     #[test]

@@ -184,9 +184,18 @@ pub fn verify(
     // 3. Anything present but never referenced is left over from an interrupted write.
     let orphans = present.keys().filter(|h| !referenced.contains(*h)).count();
     if orphans > 0 {
-        report.notes.push(format!(
-            "{orphans} object(s) are not referenced by any log entry (left by an interrupted add; harmless)"
-        ));
+        let logs_ok = report
+            .problems
+            .iter()
+            .all(|p| !p.object.starts_with("log/"));
+        report.notes.push(if logs_ok {
+            format!(
+                "{orphans} object(s) are not referenced by any log entry: left by an interrupted add \
+                 (harmless), or log entries that referred to them were removed"
+            )
+        } else {
+            format!("{orphans} object(s) are not referenced by any readable log entry (see the log problems above)")
+        });
     }
     report
 }

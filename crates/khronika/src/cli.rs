@@ -90,18 +90,12 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
-            });
-        }
+        Err(e) => return usage_error(&e),
     };
     let json = cli.json;
     match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Ok(()) | Err(CliError::OutputClosed) => ExitCode::SUCCESS,
+        Err(CliError::App(e)) => {
             if json {
                 let v = json!({"error": {"code": e.code.as_str(), "message": e.message}});
                 let _ = output::json(&mut std::io::stdout().lock(), &v);
@@ -110,6 +104,49 @@ pub fn run() -> ExitCode {
             ExitCode::from(e.code.exit_status() as u8)
         }
     }
+}
+
+/// Help and version are printed as clap writes them; a usage mistake becomes one line
+/// (`khronika: …`), or a JSON error with `--json`, and exit status 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(ErrorCode::Usage.exit_status() as u8);
+        }
+        _ => {}
+    }
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("the command line was not understood");
+    let mut msg = first
+        .trim_start_matches("error: ")
+        .trim_end_matches('.')
+        .to_owned();
+    // clap lists missing arguments on the following lines; keep them on this one.
+    let more: Vec<&str> = rendered
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(str::trim)
+        .collect();
+    if !more.is_empty() {
+        msg = format!("{msg} {}", more.join(", "));
+    }
+    let msg = format!("{msg}; see `khronika --help`");
+    if std::env::args().any(|a| a == "--json") {
+        let v = json!({"error": {"code": ErrorCode::Usage.as_str(), "message": msg}});
+        let _ = output::json(&mut std::io::stdout().lock(), &v);
+    }
+    eprintln!("khronika: {msg}");
+    ExitCode::from(ErrorCode::Usage.exit_status() as u8)
 }
 
 /// The default vault folder: the platform's data folder, then `khronika/vault`.
@@ -135,11 +172,32 @@ fn default_vault() -> Result<PathBuf, AppError> {
     Ok(data.join("khronika").join("vault"))
 }
 
-fn stdout_err(e: std::io::Error) -> AppError {
-    AppError::new(ErrorCode::Storage, format!("cannot write the output: {e}"))
+/// Why a command did not succeed.
+#[derive(Debug)]
+enum CliError {
+    /// An error for the person (or script) running the command.
+    App(AppError),
+    /// Standard output was closed by its reader (`khronika log | head`): stop quietly.
+    OutputClosed,
 }
 
-fn dispatch(cli: Cli) -> Result<(), AppError> {
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        CliError::App(e)
+    }
+}
+
+fn stdout_err(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return CliError::OutputClosed;
+    }
+    CliError::App(AppError::new(
+        ErrorCode::Storage,
+        format!("cannot write the output: {e}"),
+    ))
+}
+
+fn dispatch(cli: Cli) -> Result<(), CliError> {
     let root = match cli.vault.clone() {
         Some(v) => v,
         None => default_vault()?,
@@ -181,26 +239,26 @@ fn unlock(fs: Arc<OsFs>, root: &Path, pf: Option<&Path>) -> Result<UnlockedVault
     locked.unlock(&secrets::passphrase(pf, false)?)
 }
 
-fn init(root: &Path, pf: Option<&Path>, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+fn init(root: &Path, pf: Option<&Path>, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     // Refuse an existing vault before asking for a passphrase.
     if root.join(khronika_app::layout::MARKER).exists() {
-        return Err(AppError::new(
+        return Err(CliError::App(AppError::new(
             ErrorCode::VaultExists,
             format!(
                 "{} already holds a vault; nothing was changed",
                 root.display()
             ),
-        ));
+        )));
     }
     let pass = secrets::passphrase(pf, true)?;
     if pass.char_count() < secrets::MIN_PASSPHRASE_CHARS {
-        return Err(AppError::new(
+        return Err(CliError::App(AppError::new(
             ErrorCode::Usage,
             format!(
                 "the passphrase is shorter than {} characters; choose a longer one (a few unrelated words work well)",
                 secrets::MIN_PASSPHRASE_CHARS
             ),
-        ));
+        )));
     }
     let (v, recovery) = vault::init(
         Arc::new(OsFs),
@@ -234,7 +292,7 @@ fn add(
     sources: Vec<khronika_app::ingest::Source>,
     json: bool,
     out: &mut impl Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     let total: u64 = sources.iter().map(|s| s.size).sum();
     let bar = output::bytes_bar(total, "adding");
     let added = v.add(sources, &mut |n| bar.inc(n))?;
@@ -265,46 +323,48 @@ fn cat(
     id: &str,
     output: Option<&Path>,
     out: &mut impl Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     match output {
         Some(path) => {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(|e| {
-                    AppError::new(
-                        ErrorCode::Usage,
-                        format!(
-                            "cannot create {}: {e} (an existing file is never overwritten)",
-                            path.display()
-                        ),
-                    )
-                })?;
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            // Decrypted evidence is for its owner only.
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+            let mut f = opts.open(path).map_err(|e| {
+                AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "cannot create {}: {e} (an existing file is never overwritten)",
+                        path.display()
+                    ),
+                )
+            })?;
             let res = v.cat(id, &mut f);
             if res.is_err() {
                 drop(f);
                 let _ = std::fs::remove_file(path);
             }
-            res.map(|_| ())
+            Ok(res.map(|_| ())?)
         }
         None => {
             let rec = v.find(id)?;
             if std::io::stdout().is_terminal() && !rec.payload.media_type.starts_with("text/") {
-                return Err(AppError::new(
+                return Err(CliError::App(AppError::new(
                     ErrorCode::Usage,
                     format!(
                         "{} is {} and would garble the terminal; use `khronika cat {} -o FILE` or redirect to a file",
                         rec.payload.id, rec.payload.media_type, rec.payload.id
                     ),
-                ));
+                )));
             }
-            v.cat(id, out).map(|_| ())
+            v.cat(id, out)?;
+            Ok(())
         }
     }
 }
 
-fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     if json {
         let items: Vec<_> = v
             .evidence()
@@ -359,7 +419,7 @@ fn kind_name(k: u8) -> &'static str {
     }
 }
 
-fn log(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), AppError> {
+fn log(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     let mut items = Vec::new();
     for l in v.log_lines() {
         let b = &l.entry.body;
@@ -413,7 +473,7 @@ fn print_report(
     read_data: bool,
     json: bool,
     out: &mut impl Write,
-) -> Result<(), AppError> {
+) -> Result<(), CliError> {
     if json {
         let problems: Vec<_> = r
             .problems
@@ -455,13 +515,13 @@ fn print_report(
     if r.is_ok() {
         Ok(())
     } else {
-        Err(AppError::new(
+        Err(CliError::App(AppError::new(
             ErrorCode::Damaged,
             format!(
                 "verification found {} problem(s); restore the named objects from a mirror or backup",
                 r.problems.len()
             ),
-        ))
+        )))
     }
 }
 

@@ -1,0 +1,3 @@
+//! Temporary harness (removed after use).
+#[path = "it/formats.rs"]
+mod formats;
