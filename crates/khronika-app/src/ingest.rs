@@ -9,26 +9,38 @@
 //!
 //! A crash at any point leaves either nothing acknowledged (orphan packs, which `verify`
 //! reports as harmless) or a complete, verifiable log.
+//!
+//! The work is a pipeline so that reading, hashing, sealing and writing overlap:
+//!
+//! ```text
+//! reader (this thread)      workers (one per core)       packer            writer
+//! read 1 MiB, SHA-256  ──►  blob id, dedup, seal   ──►   append, close ──► create, fsync
+//!        ▲ free buffers ◄──────────┘                     16 MiB packs
+//! ```
+//!
+//! Channels are bounded, so memory stays at a few dozen MiB whatever the file sizes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use khronika_crypto::OsEntropy;
-use khronika_crypto::hash::{Sha256Hasher, to_hex};
+use khronika_crypto::hash::{Sha256Hasher, sha256, to_hex};
 use khronika_domain::evidence::{ClockSource, clean_name};
 use khronika_domain::media;
 use khronika_store::entry::{MAX_INLINE_OBJECTS, ObjectRef, entry_kind, object_kind};
 use khronika_store::keys::{EpochKeys, kind};
-use khronika_store::pack::PackBuilder;
+use khronika_store::pack::{FinishedPack, IndexRecord, PackBuilder, SealedBlob, seal_blob};
 use khronika_store::verify::object_list;
-use khronika_store::{Backend, CHUNK_SIZE};
+use khronika_store::{Backend, CHUNK_SIZE, ObjectPath};
 
 use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord, encode_manifest, new_evidence_id};
 use crate::error::{AppError, ErrorCode};
 use crate::time::{now_ms, rfc3339_ms};
-use crate::vault::UnlockedVault;
+use crate::vault::{LogLine, UnlockedVault};
 
 /// Files are committed in batches of at most this many bytes, so that a long ingest becomes
 /// durable step by step.
@@ -148,49 +160,323 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// A pack being filled, numbered so that blobs can point at it before it has a name.
-struct Packer<'a> {
-    backend: &'a dyn Backend,
-    keys: &'a EpochKeys,
-    current: Option<PackBuilder>,
+/// A chunk on its way from the reader to a worker.
+struct Job {
+    file: usize,
     seq: usize,
-    /// Names of finished packs, by sequence number.
-    finished: Vec<[u8; 32]>,
-    /// Blobs added in this batch: id → (pack sequence number, record).
-    added: HashMap<[u8; 32], (usize, khronika_store::pack::IndexRecord)>,
-    rng: OsEntropy,
+    data: Vec<u8>,
 }
 
-impl Packer<'_> {
-    fn add(&mut self, kind: u8, id: [u8; 32], plain: &[u8]) -> Result<usize, AppError> {
-        let b = self
-            .current
-            .get_or_insert_with(|| PackBuilder::new(self.keys));
-        let rec = b.add(self.keys, kind, id, plain, &mut self.rng)?;
-        let seq = self.seq;
-        self.added.insert(id, (seq, rec));
-        if b.is_full() {
-            self.flush()?;
-        }
-        Ok(seq)
-    }
+/// Why a pipeline stage stopped.
+enum Stop {
+    /// A real error, to report.
+    Failed(AppError),
+    /// Another stage stopped first and closed its channel; its error is the one to report.
+    Downstream,
+}
 
-    fn flush(&mut self) -> Result<(), AppError> {
-        if let Some(b) = self.current.take() {
-            let fin = b.finish(self.keys, &mut self.rng)?;
-            self.backend.create(&fin.path(), &fin.stored)?;
-            self.finished.push(fin.hash);
-            self.seq += 1;
-        }
-        Ok(())
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        Stop::Failed(e)
     }
 }
 
-/// What one file became, before its entry is staged.
-struct Pending {
-    payload: EvidencePayload,
-    packs: BTreeSet<usize>,
-    added: Added,
+impl From<khronika_store::StoreError> for Stop {
+    fn from(e: khronika_store::StoreError) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+impl From<khronika_store::BackendError> for Stop {
+    fn from(e: khronika_store::BackendError) -> Self {
+        Stop::Failed(e.into())
+    }
+}
+
+/// What the reader learned about one file.
+struct FileFacts {
+    size: u64,
+    sha256: [u8; 32],
+    media_type: &'static str,
+    chunks: usize,
+}
+
+/// What the pipeline produced for a batch.
+struct Batch {
+    /// Per file, in order: size, digest, media type, chunk count.
+    facts: Vec<FileFacts>,
+    /// Per file, in order: its manifest's plaintext.
+    manifests: Vec<Vec<u8>>,
+    /// Chunk ids by (file, chunk number).
+    ids: HashMap<(usize, usize), [u8; 32]>,
+    /// Blobs newly packed: id → (pack sequence number, index record).
+    added: HashMap<[u8; 32], (usize, IndexRecord)>,
+    /// Pack names by sequence number.
+    packs: Vec<[u8; 32]>,
+}
+
+/// Read every source in order into 1 MiB jobs, hashing each file as it goes.
+fn read_sources(
+    sources: &mut [Source],
+    jobs: &SyncSender<Job>,
+    free: &Receiver<Vec<u8>>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Vec<FileFacts>, Stop> {
+    let mut facts = Vec::with_capacity(sources.len());
+    for (file, src) in sources.iter_mut().enumerate() {
+        let mut sha = Sha256Hasher::new();
+        let (mut size, mut seq) = (0u64, 0usize);
+        let mut media_type = None;
+        loop {
+            let mut buf = free.recv().map_err(|_| Stop::Downstream)?;
+            buf.resize(CHUNK_SIZE, 0);
+            let n = read_full(src.reader.as_mut(), &mut buf).map_err(|e| {
+                AppError::new(
+                    ErrorCode::InputFile,
+                    format!(
+                        "{} could not be read: {e}; nothing from this batch was added",
+                        src.origin.display()
+                    ),
+                )
+            })?;
+            if n == 0 && seq > 0 {
+                break;
+            }
+            buf.truncate(n);
+            if media_type.is_none() {
+                media_type = Some(media::sniff(&buf[..n.min(media::SNIFF_LEN)], &src.name));
+            }
+            sha.update(&buf);
+            size += n as u64;
+            jobs.send(Job {
+                file,
+                seq,
+                data: buf,
+            })
+            .map_err(|_| Stop::Downstream)?;
+            seq += 1;
+            progress(n as u64);
+            if n < CHUNK_SIZE {
+                break;
+            }
+        }
+        facts.push(FileFacts {
+            size,
+            sha256: sha.finalize(),
+            media_type: media_type.unwrap_or("application/octet-stream"),
+            chunks: seq,
+        });
+    }
+    Ok(facts)
+}
+
+/// A worker: identify each chunk, claim it if no one has, seal it, pass it on.
+fn work(
+    keys: &EpochKeys,
+    jobs: &Mutex<Receiver<Job>>,
+    claimed: &Mutex<HashSet<[u8; 32]>>,
+    ids: &Mutex<HashMap<(usize, usize), [u8; 32]>>,
+    blobs: &SyncSender<SealedBlob>,
+    free: &SyncSender<Vec<u8>>,
+    sealed_free: &Mutex<Vec<Vec<u8>>>,
+) -> Result<(), Stop> {
+    let mut rng = OsEntropy;
+    loop {
+        // The lock is held only while waiting for the next job.
+        let job = match jobs.lock().unwrap_or_else(|p| p.into_inner()).recv() {
+            Ok(j) => j,
+            Err(_) => return Ok(()),
+        };
+        let id = keys.blob_id(kind::CHUNK, &job.data);
+        ids.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((job.file, job.seq), id);
+        let fresh = claimed.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+        if fresh {
+            let out = sealed_free
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop()
+                .unwrap_or_default();
+            let blob = seal_blob(keys, kind::CHUNK, id, &job.data, &mut rng, out)?;
+            blobs.send(blob).map_err(|_| Stop::Downstream)?;
+        }
+        // The reader may have stopped; a buffer nobody wants is simply dropped.
+        let _ = free.try_send(job.data);
+    }
+}
+
+/// The packer: append sealed blobs to packs and hand full packs to the writer.
+fn pack(
+    keys: &EpochKeys,
+    blobs: Receiver<SealedBlob>,
+    packs: SyncSender<FinishedPack>,
+    sealed_free: &Mutex<Vec<Vec<u8>>>,
+) -> Result<HashMap<[u8; 32], (usize, IndexRecord)>, Stop> {
+    let mut rng = OsEntropy;
+    let mut added = HashMap::new();
+    let mut current: Option<PackBuilder> = None;
+    let mut seq = 0;
+    for blob in blobs {
+        let b = current.get_or_insert_with(|| PackBuilder::new(keys));
+        let rec = b.push_sealed(&blob)?;
+        added.insert(blob.id, (seq, rec));
+        let mut pool = sealed_free.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < 8 {
+            pool.push(blob.into_buffer());
+        }
+        drop(pool);
+        if b.is_full()
+            && let Some(full) = current.take()
+        {
+            packs
+                .send(full.finish(keys, &mut rng)?)
+                .map_err(|_| Stop::Downstream)?;
+            seq += 1;
+        }
+    }
+    if let Some(last) = current.take() {
+        packs
+            .send(last.finish(keys, &mut rng)?)
+            .map_err(|_| Stop::Downstream)?;
+    }
+    Ok(added)
+}
+
+/// The writer: create each pack (temporary file, fsync, link). Returns pack names in order.
+fn write(backend: &dyn Backend, packs: Receiver<FinishedPack>) -> Result<Vec<[u8; 32]>, Stop> {
+    let mut names = Vec::new();
+    for p in packs {
+        backend.create(&p.path(), &p.stored)?;
+        names.push(p.hash);
+    }
+    Ok(names)
+}
+
+/// Of the stages' outcomes, the error to report: the first real one, downstream first (a
+/// full disk at the writer explains why the reader could not send).
+fn first_error(errors: Vec<Option<Stop>>) -> AppError {
+    for e in errors.into_iter().flatten() {
+        if let Stop::Failed(e) = e {
+            return e;
+        }
+    }
+    AppError::internal("the ingest pipeline stopped without saying why")
+}
+
+fn joined<T>(r: std::thread::Result<Result<T, Stop>>) -> Result<T, Stop> {
+    r.unwrap_or_else(|_| {
+        Err(Stop::Failed(AppError::internal(
+            "an ingest thread panicked",
+        )))
+    })
+}
+
+/// Run the pipeline over one batch: every chunk identified, every new blob (chunks and the
+/// manifests) sealed into packs, and the packs created (not yet behind a barrier).
+fn store_batch(
+    backend: &dyn Backend,
+    keys: &EpochKeys,
+    known: HashSet<[u8; 32]>,
+    sources: &mut [Source],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Batch, AppError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let claimed = Mutex::new(known);
+    let ids = Mutex::new(HashMap::new());
+    let sealed_free = Mutex::new(Vec::new());
+    let (job_tx, job_rx) = sync_channel::<Job>(workers * 2);
+    let job_rx = Mutex::new(job_rx);
+    let (free_tx, free_rx) = sync_channel::<Vec<u8>>(workers * 3 + 2);
+    for _ in 0..workers * 3 + 2 {
+        let _ = free_tx.try_send(Vec::with_capacity(CHUNK_SIZE));
+    }
+    let (blob_tx, blob_rx) = sync_channel::<SealedBlob>(workers * 2);
+    let (pack_tx, pack_rx) = sync_channel::<FinishedPack>(1);
+
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| write(backend, pack_rx));
+        let packer = s.spawn(|| pack(keys, blob_rx, pack_tx, &sealed_free));
+        let mut pool = Vec::new();
+        for _ in 0..workers {
+            let (blobs, free) = (blob_tx.clone(), free_tx.clone());
+            let (jobs, claimed, ids, sealed_free) = (&job_rx, &claimed, &ids, &sealed_free);
+            pool.push(s.spawn(move || work(keys, jobs, claimed, ids, &blobs, &free, sealed_free)));
+        }
+        drop(free_tx);
+        let read = read_sources(sources, &job_tx, &free_rx, progress);
+        drop(job_tx);
+        let mut worker_errors = Vec::new();
+        for w in pool {
+            if let Err(e) = joined(w.join()) {
+                worker_errors.push(Some(e));
+            }
+        }
+        // Manifests, once every chunk id is known.
+        let ids = std::mem::take(&mut *ids.lock().unwrap_or_else(|p| p.into_inner()));
+        let manifests = match &read {
+            Ok(facts) if worker_errors.is_empty() => {
+                seal_manifests(keys, facts, &ids, &claimed, &blob_tx)
+            }
+            _ => Ok(Vec::new()),
+        };
+        drop(blob_tx);
+        let packed = joined(packer.join());
+        let written = joined(writer.join());
+        match (read, manifests, packed, written) {
+            (Ok(facts), Ok(manifests), Ok(added), Ok(packs)) if worker_errors.is_empty() => {
+                Ok(Batch {
+                    facts,
+                    manifests,
+                    ids,
+                    added,
+                    packs,
+                })
+            }
+            (read, manifests, packed, written) => {
+                let mut errs = vec![written.err(), packed.err()];
+                errs.extend(worker_errors);
+                errs.push(manifests.err());
+                errs.push(read.err());
+                Err(first_error(errs))
+            }
+        }
+    })
+}
+
+/// Build each file's manifest, and seal and send the ones not yet stored.
+fn seal_manifests(
+    keys: &EpochKeys,
+    facts: &[FileFacts],
+    ids: &HashMap<(usize, usize), [u8; 32]>,
+    claimed: &Mutex<HashSet<[u8; 32]>>,
+    blobs: &SyncSender<SealedBlob>,
+) -> Result<Vec<Vec<u8>>, Stop> {
+    let mut rng = OsEntropy;
+    let mut out = Vec::with_capacity(facts.len());
+    for (file, f) in facts.iter().enumerate() {
+        let chunks: Vec<[u8; 32]> = (0..f.chunks)
+            .map(|seq| {
+                ids.get(&(file, seq))
+                    .copied()
+                    .ok_or_else(|| AppError::internal("a chunk was never identified"))
+            })
+            .collect::<Result<_, _>>()?;
+        let manifest = encode_manifest(f.size, &chunks);
+        let mid = keys.blob_id(kind::MANIFEST, &manifest);
+        if claimed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(mid)
+        {
+            let blob = seal_blob(keys, kind::MANIFEST, mid, &manifest, &mut rng, Vec::new())?;
+            blobs.send(blob).map_err(|_| Stop::Downstream)?;
+        }
+        out.push(manifest);
+    }
+    Ok(out)
 }
 
 impl UnlockedVault {
@@ -203,8 +489,7 @@ impl UnlockedVault {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<Added>, AppError> {
         let keys = self.current_keys()?;
-        let compartment = keys.compartment;
-        self.blob_index(compartment)?;
+        self.blob_index(keys.compartment)?;
         let mut done = Vec::with_capacity(sources.len());
         let mut batch: Vec<Source> = Vec::new();
         let mut batch_bytes = 0;
@@ -225,76 +510,64 @@ impl UnlockedVault {
     fn add_batch(
         &mut self,
         keys: &EpochKeys,
-        sources: Vec<Source>,
+        mut sources: Vec<Source>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Vec<Added>, AppError> {
         let backend = self.vault.backend.clone();
-        let known = self
+        let known: HashSet<[u8; 32]> = self
             .blob_index
             .get(&keys.compartment)
-            .cloned()
+            .map(|i| i.keys().copied().collect())
             .unwrap_or_default();
-        let mut packer = Packer {
-            backend: backend.as_ref(),
-            keys,
-            current: None,
-            seq: 0,
-            finished: Vec::new(),
-            added: HashMap::new(),
-            rng: OsEntropy,
-        };
-        let mut pending = Vec::with_capacity(sources.len());
-        let mut buf = vec![0u8; CHUNK_SIZE];
+        let stored = store_batch(backend.as_ref(), keys, known, &mut sources, progress)?;
+
+        // Which packs each file's new blobs went to, and how many new bytes it brought.
         let mut rng = OsEntropy;
-        for mut src in sources {
-            let mut sha = Sha256Hasher::new();
-            let mut chunks = Vec::new();
+        let mut counted: HashSet<[u8; 32]> = HashSet::new();
+        let mut staged = Vec::with_capacity(stored.facts.len());
+        for (file, (f, manifest)) in stored.facts.iter().zip(&stored.manifests).enumerate() {
+            let mid = keys.blob_id(kind::MANIFEST, manifest);
             let mut packs = BTreeSet::new();
-            let (mut size, mut new_bytes) = (0u64, 0u64);
-            let mut media_type = None;
-            loop {
-                let n = read_full(src.reader.as_mut(), &mut buf).map_err(|e| {
-                    AppError::new(
-                        ErrorCode::InputFile,
-                        format!(
-                            "{} could not be read: {e}; nothing from this batch was added",
-                            src.origin.display()
-                        ),
-                    )
-                })?;
-                if n == 0 && size > 0 {
-                    break;
-                }
-                let chunk = &buf[..n];
-                if media_type.is_none() {
-                    media_type = Some(media::sniff(&chunk[..n.min(media::SNIFF_LEN)], &src.name));
-                }
-                sha.update(chunk);
-                size += n as u64;
-                let id = keys.blob_id(kind::CHUNK, chunk);
-                chunks.push(id);
-                if !known.contains_key(&id) && !packer.added.contains_key(&id) {
-                    packs.insert(packer.add(kind::CHUNK, id, chunk)?);
-                    new_bytes += n as u64;
-                }
-                progress(n as u64);
-                if n < CHUNK_SIZE {
-                    break;
+            let mut new_bytes = 0;
+            for seq in 0..f.chunks {
+                let id = stored.ids[&(file, seq)];
+                if let Some((p, rec)) = stored.added.get(&id) {
+                    packs.insert(*p);
+                    if counted.insert(id) {
+                        new_bytes += u64::from(rec.plain_len);
+                    }
                 }
             }
-            let manifest = encode_manifest(size, &chunks);
-            let mid = keys.blob_id(kind::MANIFEST, &manifest);
-            if !known.contains_key(&mid) && !packer.added.contains_key(&mid) {
-                packs.insert(packer.add(kind::MANIFEST, mid, &manifest)?);
+            if let Some((p, _)) = stored.added.get(&mid) {
+                packs.insert(*p);
             }
+            let refs: Vec<ObjectRef> = packs
+                .iter()
+                .map(|&s| ObjectRef {
+                    kind: object_kind::PACK,
+                    hash: stored.packs[s],
+                })
+                .collect();
+            let objects = if refs.len() > MAX_INLINE_OBJECTS {
+                let list = object_list::encode(&refs);
+                let h = sha256(list.as_bytes());
+                backend.create(&ObjectPath::object(&h), &list)?;
+                vec![ObjectRef {
+                    kind: object_kind::OBJECT_LIST,
+                    hash: h,
+                }]
+            } else {
+                refs
+            };
             let time_ms = now_ms();
+            let src = &sources[file];
             let payload = EvidencePayload {
                 v: 1,
                 id: new_evidence_id(&mut rng)?,
                 name: clean_name(&src.name),
-                size,
-                sha256: to_hex(&sha.finalize()),
-                media_type: media_type.unwrap_or("application/octet-stream").to_owned(),
+                size: f.size,
+                sha256: to_hex(&f.sha256),
+                media_type: f.media_type.to_owned(),
                 added_by: self.member.to_hex(),
                 device: self.vault.marker.device.to_hex(),
                 time: rfc3339_ms(time_ms),
@@ -305,49 +578,22 @@ impl UnlockedVault {
             let added = Added {
                 id: payload.id.clone(),
                 origin: src.origin.clone(),
-                size,
+                size: f.size,
                 sha256: payload.sha256.clone(),
                 media_type: payload.media_type.clone(),
                 new_bytes,
             };
-            pending.push(Pending {
-                payload,
-                packs,
-                added,
-            });
-        }
-        packer.flush()?;
-        // Object lists for files that added more packs than an entry can list.
-        let mut objects_of = Vec::with_capacity(pending.len());
-        for p in &pending {
-            let refs: Vec<ObjectRef> = p
-                .packs
-                .iter()
-                .map(|&s| ObjectRef {
-                    kind: object_kind::PACK,
-                    hash: packer.finished[s],
-                })
-                .collect();
-            if refs.len() > MAX_INLINE_OBJECTS {
-                let list = object_list::encode(&refs);
-                let h = khronika_crypto::hash::sha256(list.as_bytes());
-                backend.create(&khronika_store::ObjectPath::object(&h), &list)?;
-                objects_of.push(vec![ObjectRef {
-                    kind: object_kind::OBJECT_LIST,
-                    hash: h,
-                }]);
-            } else {
-                objects_of.push(refs);
-            }
+            staged.push((payload, objects, added));
         }
         backend.barrier()?;
+
         let m = self.vault.marker.clone();
-        let mut out = Vec::with_capacity(pending.len());
-        let mut records = Vec::with_capacity(pending.len());
-        for (mut p, objects) in pending.into_iter().zip(objects_of) {
+        let mut out = Vec::with_capacity(staged.len());
+        let mut records = Vec::with_capacity(staged.len());
+        for (mut payload, objects, added) in staged {
             let index = self.log.next_index();
-            let commitments = p.payload.commit(&mut rng)?;
-            let sealed = p.payload.seal(keys, &m.vault, &m.device, index, &mut rng)?;
+            let commitments = payload.commit(&mut rng)?;
+            let sealed = payload.seal(keys, &m.vault, &m.device, index, &mut rng)?;
             let e = self.log.stage(
                 &self.device_key,
                 entry_kind::EVIDENCE_ADD,
@@ -357,15 +603,16 @@ impl UnlockedVault {
                 commitments,
                 sealed,
             )?;
-            records.push((e, p.payload));
-            out.push(p.added);
+            records.push((e, payload));
+            out.push(added);
         }
         self.log.commit(backend.as_ref(), &self.device_key)?;
+
         // Acknowledged: update the in-memory views.
         let index = self.blob_index.entry(keys.compartment).or_default();
-        for (id, (seq, rec)) in packer.added {
+        for (id, (seq, rec)) in stored.added {
             index.entry(id).or_insert(BlobLoc {
-                pack: packer.finished[seq],
+                pack: stored.packs[seq],
                 rec,
             });
         }
@@ -377,7 +624,7 @@ impl UnlockedVault {
                 compartment: keys.compartment,
                 epoch: keys.epoch,
             });
-            self.lines.push(crate::vault::LogLine {
+            self.lines.push(LogLine {
                 entry: e,
                 evidence: Some(payload),
             });

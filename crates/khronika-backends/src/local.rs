@@ -64,6 +64,14 @@ impl LocalBackend {
             return Ok(());
         }
         match self.fs.kind(dir)? {
+            // A folder that exists may not be durable yet: an earlier process may have made it
+            // and stopped before syncing its parent. Sync each parent once per process.
+            Some(EntryKind::Dir) if dir != self.root => {
+                if let Some(parent) = dir.parent() {
+                    self.ensure_dir(parent, st)?;
+                    st.dirty.insert(parent.to_path_buf());
+                }
+            }
             Some(EntryKind::Dir) => {}
             Some(EntryKind::File) => {
                 return Err(io::Error::new(
@@ -232,5 +240,84 @@ impl Backend for LocalBackend {
             st.dirty.remove(&d);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SimFs;
+    use khronika_store::path::PathKind;
+
+    fn object_under(prefix: u8) -> ObjectPath {
+        let mut h = [7u8; 32];
+        h[0] = prefix;
+        ObjectPath::object(&h)
+    }
+
+    #[test]
+    fn objects_survive_a_crash_after_barrier() {
+        let fs = SimFs::new();
+        fs.create_dir_all(Path::new("/v")).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+        let b = LocalBackend::new(Arc::new(fs.clone()), PathBuf::from("/v"));
+        let p = object_under(0xab);
+        assert_eq!(
+            b.create(&p, &Stored::from_existing_object(b"x".to_vec()))
+                .unwrap(),
+            Created::New
+        );
+        b.barrier().unwrap();
+        let after = LocalBackend::new(Arc::new(fs.crashed()), PathBuf::from("/v"));
+        assert_eq!(after.read(&p).unwrap(), b"x");
+        assert!(matches!(
+            ObjectPath::parse(p.as_str()),
+            Some((_, PathKind::Object(_)))
+        ));
+    }
+
+    #[test]
+    fn a_folder_left_undurable_by_an_earlier_process_is_made_durable() {
+        let fs = SimFs::new();
+        fs.create_dir_all(Path::new("/v")).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+        // An earlier process created objects/ab and stopped before syncing its parent.
+        fs.create_dir_all(Path::new("/v/objects/ab")).unwrap();
+        let b = LocalBackend::new(Arc::new(fs.clone()), PathBuf::from("/v"));
+        let p = object_under(0xab);
+        b.create(&p, &Stored::from_existing_object(b"y".to_vec()))
+            .unwrap();
+        b.barrier().unwrap();
+        let after = LocalBackend::new(Arc::new(fs.crashed()), PathBuf::from("/v"));
+        assert_eq!(
+            after.read(&p).unwrap(),
+            b"y",
+            "the object vanished with its undurable folder"
+        );
+    }
+
+    #[test]
+    fn create_never_overwrites() {
+        let fs = SimFs::new();
+        fs.create_dir_all(Path::new("/v")).unwrap();
+        let b = LocalBackend::new(Arc::new(fs), PathBuf::from("/v"));
+        let p = object_under(1);
+        b.create(&p, &Stored::from_existing_object(b"one".to_vec()))
+            .unwrap();
+        assert_eq!(
+            b.create(&p, &Stored::from_existing_object(b"one".to_vec()))
+                .unwrap(),
+            Created::AlreadyPresent
+        );
+        assert!(matches!(
+            b.create(&p, &Stored::from_existing_object(b"two".to_vec())),
+            Err(BackendError::Conflict(_))
+        ));
+        assert_eq!(b.read(&p).unwrap(), b"one");
+        assert_eq!(
+            b.clean_tmp().unwrap(),
+            0,
+            "no temporary file is left behind"
+        );
     }
 }

@@ -1,3 +1,0 @@
-//! Temporary harness (removed after use).
-#[path = "it/formats.rs"]
-mod formats;
