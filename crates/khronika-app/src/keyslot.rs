@@ -233,6 +233,38 @@ mod tests {
         }
     }
 
+    /// The writer side of the key-slot format vectors (the reader side is in tests/it/formats.rs).
+    #[test]
+    fn slots_match_the_format_vectors() {
+        let id = |s: u8| -> [u8; 16] { std::array::from_fn(|i| s + i as u8) };
+        let key = |s: u8| Key32::from_bytes(std::array::from_fn(|i| s + i as u8));
+        let hex = |t: &str| -> Vec<u8> {
+            let h: String = t.lines().filter(|l| !l.starts_with('#')).collect();
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let m = seal_member(
+            &MemberId(id(0x30)),
+            &key(0x70),
+            &Passphrase::new("Правозащитник 2026".into()),
+            Argon2Params::weak_for_tests(),
+            &mut SeededEntropy::new(8),
+        )
+        .unwrap();
+        assert_eq!(m, hex(include_str!("../testdata/vectors/member-slot.hex")));
+        let d = seal_device(
+            &DeviceId(id(0x20)),
+            &MemberId(id(0x30)),
+            &key(0x70),
+            &key(0x60),
+            &mut SeededEntropy::new(9),
+        )
+        .unwrap();
+        assert_eq!(d, hex(include_str!("../testdata/vectors/device-slot.hex")));
+    }
+
     #[test]
     fn device_slot_round_trip() {
         let mut rng = SeededEntropy::new(6);

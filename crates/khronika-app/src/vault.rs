@@ -206,7 +206,7 @@ pub fn init(
     let sealed_info = aead::seal(
         keys.payload_key(),
         &keys.ad(kind::COMPARTMENT_INFO, [0; 32]),
-        b"default",
+        &khronika_store::payloads::info_plaintext("default"),
         rng,
     )
     .map_err(e)?;

@@ -106,7 +106,8 @@ impl EntryBody {
         if self.commitments.len() > u8::MAX as usize {
             return Err("too many commitments".into());
         }
-        let len = 96
+        // version, kind, vault, device, index, prev, compartment, epoch: 94 bytes.
+        let len = 94
             + 2
             + 33 * self.objects.len()
             + 1

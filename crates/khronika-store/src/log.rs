@@ -180,6 +180,9 @@ impl Checkpoint {
             .ok_or("no size")?
             .parse()
             .map_err(|_| "bad size")?;
+        if body.lines().nth(1) != Some(size.to_string().as_str()) {
+            return Err("size is not in canonical decimal form".into());
+        }
         let root = B64
             .decode(lines.next().ok_or("no root")?)
             .map_err(|_| "bad root")?;
@@ -546,8 +549,11 @@ pub fn list_log(
 pub fn list_devices(backend: &dyn Backend) -> Result<Vec<DeviceId>, BackendError> {
     let mut out = std::collections::BTreeSet::new();
     for s in backend.list("log/")? {
-        if let Some(d) = s.split('/').nth(1).and_then(DeviceId::from_hex) {
-            out.insert(d);
+        match ObjectPath::parse(&s).map(|(_, k)| k) {
+            Some(PathKind::Bundle { device, .. } | PathKind::Checkpoint { device, .. }) => {
+                out.insert(device);
+            }
+            _ => {} // foreign files are reported by verify
         }
     }
     Ok(out.into_iter().collect())

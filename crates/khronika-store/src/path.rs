@@ -81,7 +81,7 @@ impl ObjectPath {
                 PathKind::Object(h)
             }
             ["log", dev, "checkpoint", size] => {
-                let device = DeviceId::from_hex(dev)?;
+                let device = device_dir(dev)?;
                 if size.len() != 20 || !size.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
@@ -91,7 +91,7 @@ impl ObjectPath {
                 }
             }
             ["log", dev, "tile", "entries", rest @ ..] => {
-                let device = DeviceId::from_hex(dev)?;
+                let device = device_dir(dev)?;
                 let (n, partial) = parse_tile_index(rest)?;
                 PathKind::Bundle { device, n, partial }
             }
@@ -117,6 +117,13 @@ impl fmt::Debug for ObjectPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ObjectPath({})", self.0)
     }
+}
+
+/// A device folder name: exactly 32 lower-case hex digits, as Khronika writes them.
+fn device_dir(s: &str) -> Option<DeviceId> {
+    s.bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        .then(|| DeviceId::from_hex(s))?
 }
 
 /// The C2SP tlog-tiles encoding of a tile index: groups of three decimal digits, every group
@@ -237,6 +244,7 @@ mod tests {
             "objects/13/1212121212121212121212121212121212121212121212121212121212121212",
             "objects/12/1212121212121212121212121212121212121212121212121212121212121212/x",
             "log/zz/checkpoint/00000000000000000001",
+            "log/ABABABABABABABABABABABABABABABAB/checkpoint/00000000000000000001",
             "log/abababababababababababababababab/checkpoint/1",
             "log/abababababababababababababababab/tile/entries/x000/005",
             "log/abababababababababababababababab/tile/entries/005.p/0",

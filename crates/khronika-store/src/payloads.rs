@@ -9,7 +9,8 @@
 //! recovery wrap   32   the vault's recovery X25519 public key
 //! time            8    milliseconds since 1970 (i64, big-endian), by the device clock
 //! grant           64   the member's signature over "khronika device grant v1\0" || vault ||
-//!                      device id || device key || time
+//!                      device id || device key || member || member sign || member wrap ||
+//!                      recovery wrap || time
 //! ```
 //!
 //! Key epoch (public; the wrapped secrets are ciphertext):
@@ -19,7 +20,8 @@
 //!                 16   recipient id (member id; zero for the recovery key)
 //!                 104  the epoch secret wrapped to the recipient's X25519 key
 //! info_len        2    length of the sealed compartment description
-//! info            …    sealed under the epoch's payload key: the compartment's name (UTF-8)
+//! info            …    sealed under the epoch's payload key: the compartment's name (UTF-8),
+//!                      padded with zero bytes to a multiple of 64 so its length says little
 //! ```
 
 use khronika_crypto::sign::{PublicKey, SigningKey};
@@ -49,12 +51,18 @@ pub struct Genesis {
 /// Length of an encoded genesis payload.
 pub const GENESIS_LEN: usize = 32 + 16 + 32 + 32 + 32 + 8 + 64;
 
-fn grant_message(vault: &VaultId, device: &DeviceId, key: &PublicKey, time_ms: i64) -> Vec<u8> {
+/// What the member signs: every other field of the genesis payload, so that the device's
+/// key, the member's wrapping key and the recovery key all carry the member's word.
+fn grant_message(vault: &VaultId, device: &DeviceId, g: &Genesis) -> Vec<u8> {
     let mut m = b"khronika device grant v1\0".to_vec();
     m.extend_from_slice(&vault.0);
     m.extend_from_slice(&device.0);
-    m.extend_from_slice(&key.0);
-    m.extend_from_slice(&time_ms.to_be_bytes());
+    m.extend_from_slice(&g.device_key.0);
+    m.extend_from_slice(&g.member.0);
+    m.extend_from_slice(&g.member_sign.0);
+    m.extend_from_slice(&g.member_wrap.0);
+    m.extend_from_slice(&g.recovery.0);
+    m.extend_from_slice(&g.time_ms.to_be_bytes());
     m
 }
 
@@ -71,16 +79,17 @@ impl Genesis {
         recovery: WrapPublic,
         time_ms: i64,
     ) -> Self {
-        let grant = member_key.sign(&grant_message(vault, device, &device_key, time_ms));
-        Self {
+        let mut g = Self {
             device_key,
             member,
             member_sign: member_key.public(),
             member_wrap,
             recovery,
             time_ms,
-            grant,
-        }
+            grant: [0; 64],
+        };
+        g.grant = member_key.sign(&grant_message(vault, device, &g));
+        g
     }
 
     /// Encode.
@@ -115,10 +124,7 @@ impl Genesis {
             grant: b[152..216].try_into().unwrap_or([0; 64]),
         };
         g.member_sign
-            .verify(
-                &grant_message(vault, device, &g.device_key, g.time_ms),
-                &g.grant,
-            )
+            .verify(&grant_message(vault, device, &g), &g.grant)
             .map_err(|_| "the member's grant of this device does not verify".to_string())?;
         Ok(g)
     }
@@ -206,5 +212,41 @@ impl KeyEpoch {
             wraps,
             sealed_info: info.to_vec(),
         })
+    }
+}
+
+/// Length unit of a compartment description before sealing.
+pub const INFO_PAD: usize = 64;
+
+/// The plaintext sealed as a compartment's description: its name, zero-padded to a multiple
+/// of [`INFO_PAD`] bytes.
+pub fn info_plaintext(name: &str) -> Vec<u8> {
+    let mut b = name.as_bytes().to_vec();
+    b.resize(b.len().div_ceil(INFO_PAD).max(1) * INFO_PAD, 0);
+    b
+}
+
+/// The compartment name in an opened description.
+pub fn info_name(plain: &[u8]) -> Result<String, String> {
+    let end = plain.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    if !plain.len().is_multiple_of(INFO_PAD) || plain.is_empty() || plain[..end].contains(&0) {
+        return Err("compartment description is not padded as expected".into());
+    }
+    String::from_utf8(plain[..end].to_vec()).map_err(|_| "compartment name is not UTF-8".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_padding_round_trip() {
+        for name in ["default", "", "Дело №17 (Грозный, 2019)", &"x".repeat(64)] {
+            let p = info_plaintext(name);
+            assert_eq!(p.len() % INFO_PAD, 0);
+            assert!(p.len() >= INFO_PAD);
+            assert_eq!(info_name(&p).unwrap(), name);
+        }
+        assert!(info_name(b"abc").is_err());
     }
 }

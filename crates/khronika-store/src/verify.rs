@@ -154,7 +154,7 @@ pub fn verify(
                 } else if bytes.starts_with(object_list::MAGIC) {
                     Found::List(bytes)
                 } else {
-                    Found::Pack(pack::parse_header(&bytes).err())
+                    Found::Pack(pack::parse_header(&bytes))
                 };
                 present.insert(h, found);
             }
@@ -169,6 +169,17 @@ pub fn verify(
             return report;
         }
     };
+    match backend.list("log/") {
+        Ok(all) => {
+            for s in all.iter().filter(|s| ObjectPath::parse(s).is_none()) {
+                report.problem(
+                    s,
+                    "not a file Khronika writes in a log (foreign or misnamed)",
+                );
+            }
+        }
+        Err(e) => report.problem("log/", format!("cannot list logs: {e}")),
+    }
     let mut referenced: BTreeSet<[u8; 32]> = BTreeSet::new();
     for device in devices {
         report.devices.push(device);
@@ -207,7 +218,50 @@ enum Found {
     /// An object list, kept for step 2.
     List(Vec<u8>),
     /// Anything else; if it is listed as a pack, this is its header check.
-    Pack(Option<String>),
+    Pack(Result<pack::PackHeader, String>),
+}
+
+/// Check one object an entry lists: present, intact, of the kind the entry says, and (for a
+/// pack) sealed for the entry's compartment and epoch. Object lists are followed.
+fn check_listed(
+    present: &BTreeMap<[u8; 32], Found>,
+    referenced: &mut BTreeSet<[u8; 32]>,
+    o: crate::entry::ObjectRef,
+    e: &Entry,
+    log_name: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let idx = e.body.index;
+    referenced.insert(o.hash);
+    let path = ObjectPath::object(&o.hash).to_string();
+    match (o.kind, present.get(&o.hash)) {
+        (_, None) => out.push((
+            path,
+            format!("missing (listed by entry {idx} of {log_name})"),
+        )),
+        (_, Some(Found::Damaged)) => {} // already reported
+        (object_kind::OBJECT_LIST, Some(Found::List(bytes))) => match object_list::decode(bytes) {
+            Ok(list) if list.iter().all(|i| i.kind == object_kind::PACK) => {
+                for inner in list {
+                    check_listed(present, referenced, inner, e, log_name, out);
+                }
+            }
+            Ok(_) => out.push((path, "object list names something other than packs".into())),
+            Err(w) => out.push((path, w)),
+        },
+        (object_kind::PACK, Some(Found::Pack(Ok(h)))) => {
+            if h.compartment != e.body.compartment || h.epoch != e.body.epoch {
+                out.push((path, format!("pack belongs to another compartment or epoch than entry {idx} of {log_name}")));
+            }
+        }
+        (object_kind::PACK, Some(Found::Pack(Err(w)))) => out.push((path, w.clone())),
+        (kind, Some(_)) => out.push((
+            path,
+            format!(
+                "entry {idx} of {log_name} lists it as an object of kind {kind}, which it is not"
+            ),
+        )),
+    }
 }
 
 fn verify_log(
@@ -223,41 +277,12 @@ fn verify_log(
     let mut roots: BTreeMap<u64, [u8; 32]> = BTreeMap::new();
     let mut entries = 0u64;
     let mut missing: Vec<(String, String)> = Vec::new();
-    let mut check_object = |kind: u8,
-                            h: [u8; 32],
-                            idx: u64,
-                            missing: &mut Vec<(String, String)>| {
-        referenced.insert(h);
-        let path = ObjectPath::object(&h);
-        match present.get(&h) {
-                None => missing.push((
-                    path.to_string(),
-                    format!("missing (listed by entry {idx} of {log_name})"),
-                )),
-                Some(Found::Damaged) => {} // already reported
-            Some(Found::List(bytes)) if kind == object_kind::OBJECT_LIST => match object_list::decode(bytes) {
-                Ok(list) => {
-                    for o in list {
-                        referenced.insert(o.hash);
-                        if !present.contains_key(&o.hash) {
-                            let p = ObjectPath::object(&o.hash).to_string();
-                            missing.push((p, format!("missing (listed by entry {idx} of {log_name})")));
-                        }
-                    }
-                }
-                Err(w) => missing.push((path.to_string(), w)),
-            },
-            Some(Found::Pack(None)) if kind == object_kind::PACK => {}
-            Some(Found::Pack(Some(w))) if kind == object_kind::PACK => missing.push((path.to_string(), w.clone())),
-            Some(_) => missing.push((path.to_string(), format!("entry {idx} of {log_name} lists it as an object of kind {kind}, which it is not"))),
-        }
-    };
     let loaded = LogState::load(backend, vault, device, genesis_key, |e| {
         entries += 1;
         frontier.push(leaf_hash(e.bytes()));
         roots.insert(frontier.size(), frontier.root());
         for o in &e.body.objects {
-            check_object(o.kind, o.hash, e.body.index, &mut missing);
+            check_listed(present, referenced, *o, e, &log_name, &mut missing);
         }
         Ok(())
     });

@@ -59,7 +59,10 @@ fn recovery_key_opens_every_epoch_and_only_it_and_the_member_are_recipients() {
             &ke.sealed_info,
         )
         .unwrap();
-        assert_eq!(&name[..], b"default");
+        assert_eq!(
+            khronika_store::payloads::info_name(&name).unwrap(),
+            "default"
+        );
         // Another recovery key does not.
         let other = wrap::RecoveryKey::generate(&mut SeededEntropy::new(12)).unwrap();
         assert!(wrap::unwrap(w, &other.wrap_secret(), &ad).is_err());

@@ -152,7 +152,7 @@ pub fn key_epoch() -> KeyEpoch {
     let sealed_info = aead::seal(
         k.payload_key(),
         &k.ad(kind::COMPARTMENT_INFO, [0; 32]),
-        COMPARTMENT_NAME.as_bytes(),
+        &khronika_store::payloads::info_plaintext(COMPARTMENT_NAME),
         &mut rng,
     )
     .unwrap();

@@ -45,8 +45,8 @@ fn device_genesis_payload() {
     let mut msg = b"khronika device grant v1\x00".to_vec();
     msg.extend_from_slice(&fixtures::vault().0);
     msg.extend_from_slice(&fixtures::device().0);
-    msg.extend_from_slice(&golden[0..32]);
-    msg.extend_from_slice(&golden[144..152]);
+    // device key, member, member sign, member wrap, recovery wrap, time: bytes 0..152 in order.
+    msg.extend_from_slice(&golden[0..152]);
     let member_sign = PublicKey(golden[48..80].try_into().unwrap());
     member_sign
         .verify(&msg, &golden[152..216].try_into().unwrap())
@@ -131,10 +131,15 @@ fn key_epoch_payload() {
         &golden[at + 2..],
     )
     .unwrap();
-    assert_eq!(&name[..], COMPARTMENT_NAME.as_bytes());
+    // The name, zero-padded to a multiple of 64 bytes.
+    assert_eq!(name.len() % 64, 0);
+    assert_eq!(&name[..COMPARTMENT_NAME.len()], COMPARTMENT_NAME.as_bytes());
+    assert!(name[COMPARTMENT_NAME.len()..].iter().all(|&b| b == 0));
+    let plain_name = khronika_store::payloads::info_name(&name).unwrap();
+    assert_eq!(plain_name, COMPARTMENT_NAME);
     text.push_str(&format!(
-        "info: {info_len} bytes sealed (kind 9, id zero, payload key) = {:?}\n",
-        std::str::from_utf8(&name).unwrap()
+        "info: {info_len} bytes sealed (kind 9, id zero, payload key) = {plain_name:?}, padded to {} bytes\n",
+        name.len()
     ));
     golden_text("key-epoch.txt", &text);
 }
