@@ -517,6 +517,38 @@ pub fn list_log(
     let mut bundles: std::collections::BTreeMap<u64, BundleListing> = Default::default();
     let mut checkpoints = Vec::new();
     for s in backend.list(&ObjectPath::log_prefix(device))? {
+        match ObjectPath::parse(&s).map(|(_, k)| k) {
+            Some(PathKind::Bundle {
+                device: d,
+                n,
+                partial,
+            }) if d == *device => {
+                let b = bundles.entry(n).or_insert_with(|| BundleListing {
+                    n,
+                    ..Default::default()
+                });
+                match partial {
+                    None => b.full = true,
+                    Some(w) => b.partials.push(w),
+                }
+            }
+            Some(PathKind::Checkpoint { device: d, size }) if d == *device => {
+                checkpoints.push(size)
+            }
+            _ => {}
+        }
+    }
+    for b in bundles.values_mut() {
+        b.partials.sort_unstable();
+    }
+    checkpoints.sort_unstable();
+    Ok((bundles.into_values().collect(), checkpoints))
+}
+
+/// Every device that has a log in `backend`.
+pub fn list_devices(backend: &dyn Backend) -> Result<Vec<DeviceId>, BackendError> {
+    let mut out = std::collections::BTreeSet::new();
+    for s in backend.list("log/")? {
         // Foreign files are not devices; verify reports them.
         if let Some(PathKind::Bundle { device, .. } | PathKind::Checkpoint { device, .. }) =
             ObjectPath::parse(&s).map(|(_, k)| k)
