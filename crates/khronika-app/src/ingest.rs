@@ -310,7 +310,7 @@ fn work(
 fn pack(
     keys: &EpochKeys,
     blobs: Receiver<SealedBlob>,
-    packs: SyncSender<FinishedPack>,
+    packs: SyncSender<(usize, FinishedPack)>,
     sealed_free: &Mutex<Vec<Vec<u8>>>,
 ) -> Result<HashMap<[u8; 32], (usize, IndexRecord)>, Stop> {
     let mut rng = OsEntropy;
@@ -330,28 +330,38 @@ fn pack(
             && let Some(full) = current.take()
         {
             packs
-                .send(full.finish(keys, &mut rng)?)
+                .send((seq, full.finish(keys, &mut rng)?))
                 .map_err(|_| Stop::Downstream)?;
             seq += 1;
         }
     }
     if let Some(last) = current.take() {
         packs
-            .send(last.finish(keys, &mut rng)?)
+            .send((seq, last.finish(keys, &mut rng)?))
             .map_err(|_| Stop::Downstream)?;
     }
     Ok(added)
 }
 
-/// The writer: create each pack (temporary file, fsync, link). Returns pack names in order.
-fn write(backend: &dyn Backend, packs: Receiver<FinishedPack>) -> Result<Vec<[u8; 32]>, Stop> {
+/// A writer: create packs (temporary file, fsync, link) as they come. Several writers run, so
+/// that one pack's fsync overlaps the next one's transfer. Returns (sequence number, name).
+fn write(
+    backend: &dyn Backend,
+    packs: &Mutex<Receiver<(usize, FinishedPack)>>,
+) -> Result<Vec<(usize, [u8; 32])>, Stop> {
     let mut names = Vec::new();
-    for p in packs {
+    loop {
+        let next = packs.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok((seq, p)) = next else {
+            return Ok(names);
+        };
         backend.create(&p.path(), &p.stored)?;
-        names.push(p.hash);
+        names.push((seq, p.hash));
     }
-    Ok(names)
 }
+
+/// Number of pack writers.
+const WRITERS: usize = 2;
 
 /// Of the stages' outcomes, the error to report: the first real one, downstream first (a
 /// full disk at the writer explains why the reader could not send).
@@ -394,10 +404,13 @@ fn store_batch(
         let _ = free_tx.try_send(Vec::with_capacity(CHUNK_SIZE));
     }
     let (blob_tx, blob_rx) = sync_channel::<SealedBlob>(workers * 2);
-    let (pack_tx, pack_rx) = sync_channel::<FinishedPack>(1);
+    let (pack_tx, pack_rx) = sync_channel::<(usize, FinishedPack)>(1);
+    let pack_rx = Mutex::new(pack_rx);
 
     std::thread::scope(|s| {
-        let writer = s.spawn(|| write(backend, pack_rx));
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| s.spawn(|| write(backend, &pack_rx)))
+            .collect();
         let packer = s.spawn(|| pack(keys, blob_rx, pack_tx, &sealed_free));
         let mut pool = Vec::new();
         for _ in 0..workers {
@@ -424,7 +437,15 @@ fn store_batch(
         };
         drop(blob_tx);
         let packed = joined(packer.join());
-        let written = joined(writer.join());
+        let written = writers
+            .into_iter()
+            .map(|w| joined(w.join()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|parts| {
+                let mut all: Vec<(usize, [u8; 32])> = parts.into_iter().flatten().collect();
+                all.sort_unstable();
+                all.into_iter().map(|(_, h)| h).collect::<Vec<_>>()
+            });
         match (read, manifests, packed, written) {
             (Ok(facts), Ok(manifests), Ok(added), Ok(packs)) if worker_errors.is_empty() => {
                 Ok(Batch {
