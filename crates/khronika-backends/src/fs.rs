@@ -205,13 +205,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fs = OsFs;
         // 2 MiB takes the direct-IO path where the file system allows it; the others do not.
-        for (i, len) in [0usize, 1, 4095, 4096, 2 << 20, (2 << 20) + 1].into_iter().enumerate() {
+        for (i, len) in [0usize, 1, 4095, 4096, 2 << 20, (2 << 20) + 1]
+            .into_iter()
+            .enumerate()
+        {
             let data: Vec<u8> = (0..len).map(|j| (j * 31 + i) as u8).collect();
             let p = dir.path().join(format!("f{i}"));
             fs.write_new(&p, &data).unwrap();
             fs.sync_file(&p).unwrap();
             assert_eq!(fs.read(&p).unwrap(), data, "length {len}");
-            assert_eq!(fs.write_new(&p, b"again").unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+            assert_eq!(
+                fs.write_new(&p, b"again").unwrap_err().kind(),
+                io::ErrorKind::AlreadyExists
+            );
         }
         fs.sync_dir(dir.path()).unwrap();
     }
