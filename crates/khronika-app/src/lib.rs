@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod check;
 pub mod error;
+pub mod history;
 pub mod ingest;
 mod keyslot;
 pub mod layout;

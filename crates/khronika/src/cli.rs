@@ -78,6 +78,14 @@ enum Command {
     Ls,
     /// Show the history: every signed log entry of every device
     Log,
+    /// Print this device's newest signed checkpoint (C2SP signed note); needs no passphrase
+    Checkpoint {
+        /// Print the device's verifier key instead (`<name>+<key id>+<key>`), for pinning
+        #[arg(long)]
+        vkey: bool,
+    },
+    /// List the organisation's device keys: what a court or partner pins; needs no passphrase
+    Keys,
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
@@ -218,6 +226,61 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         }
         Command::Ls => ls(&unlock(fs, &root, pf)?, cli.json, &mut out),
         Command::Log => log(&unlock(fs, &root, pf)?, cli.json, &mut out),
+        Command::Checkpoint { vkey } => {
+            let locked = LockedVault::open(fs, &root)?;
+            if vkey {
+                let mine = locked.device_keys()?.into_iter().find(|d| d.this_device);
+                let k = mine.ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Damaged,
+                        "this device's log is missing; run `khronika verify`",
+                    )
+                })?;
+                if cli.json {
+                    output::json(
+                        &mut out,
+                        &json!({"device": k.device.to_hex(), "vkey": k.vkey}),
+                    )
+                    .map_err(stdout_err)?;
+                } else {
+                    output::line(&mut out, &k.vkey).map_err(stdout_err)?;
+                }
+            } else {
+                let (cp, text) = locked.latest_checkpoint()?;
+                if cli.json {
+                    let j = json!({"origin": cp.origin, "size": cp.size,
+                                   "root": khronika_crypto::hash::to_hex(&cp.root), "note": text});
+                    output::json(&mut out, &j).map_err(stdout_err)?;
+                } else {
+                    out.write_all(text.as_bytes()).map_err(stdout_err)?;
+                }
+            }
+            Ok(())
+        }
+        Command::Keys => {
+            let keys = LockedVault::open(fs, &root)?.device_keys()?;
+            if cli.json {
+                let items: Vec<_> = keys
+                    .iter()
+                    .map(|k| json!({"device": k.device.to_hex(), "vkey": k.vkey, "granted_by": k.member.to_hex(),
+                                    "since": k.since, "this_device": k.this_device}))
+                    .collect();
+                output::json(&mut out, &json!(items)).map_err(stdout_err)?;
+            } else {
+                for k in &keys {
+                    let me = if k.this_device { "  (this device)" } else { "" };
+                    let line = format!(
+                        "device {}  granted by member {}  since {}{me}\n  {}",
+                        k.device.short(),
+                        k.member.short(),
+                        k.since,
+                        k.vkey
+                    );
+                    output::line(&mut out, &line).map_err(stdout_err)?;
+                }
+            }
+            Ok(())
+        }
         Command::Verify { read_data } => {
             let locked = LockedVault::open(fs, &root)?;
             let total = dir_size(&root);

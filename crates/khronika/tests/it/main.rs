@@ -9,5 +9,6 @@ mod damage;
 mod errors;
 mod happy;
 mod help;
+mod history;
 mod hygiene;
 mod util;

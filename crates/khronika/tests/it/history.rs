@@ -1,0 +1,69 @@
+//! The public side of the history from the command line: `checkpoint`, `checkpoint --vkey`
+//! and `keys`, all without a passphrase.
+
+use crate::util::*;
+
+#[test]
+fn checkpoint_and_keys_need_no_passphrase_and_agree() {
+    let env = Env::new();
+    env.init();
+    env.add(&[env.input("a.txt", b"one"), env.input("b.txt", b"two")]);
+    let no_pass = |args: &[&str]| env.cmd().vault(&env.vault()).args(args).run().ok();
+
+    let note = no_pass(&["checkpoint"]).stdout();
+    let lines: Vec<&str> = note.lines().collect();
+    assert!(
+        lines[0].starts_with("khronika/vault/") && lines[0].contains("/device/"),
+        "{note}"
+    );
+    // genesis, key epoch, two evidence entries
+    assert_eq!(lines[1], "4", "{note}");
+    assert_eq!(lines[3], "");
+    assert!(lines[4].starts_with("\u{2014} "), "{note}");
+
+    let vkey = no_pass(&["checkpoint", "--vkey"]).stdout();
+    let vkey = vkey.trim();
+    let parts: Vec<&str> = vkey.split('+').collect();
+    assert_eq!(parts.len(), 3, "{vkey}");
+    assert_eq!(
+        parts[0], lines[0],
+        "the key is named after the log's origin"
+    );
+    assert_eq!(parts[1].len(), 8);
+    // The signature line carries the same key id (first 4 bytes of the base64 signature).
+    assert!(lines[4].contains(lines[0]));
+
+    let keys = no_pass(&["--json", "keys"]).json();
+    let keys = keys.as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["vkey"], vkey);
+    assert_eq!(keys[0]["this_device"], true);
+
+    let cp = no_pass(&["--json", "checkpoint"]).json();
+    assert_eq!(cp["size"], 4);
+    assert_eq!(cp["note"], note);
+}
+
+#[test]
+fn checkpoint_refuses_a_damaged_checkpoint() {
+    let env = Env::new();
+    env.init();
+    let cps = env.vault().join("log");
+    let device = std::fs::read_dir(&cps)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let newest = std::fs::read_dir(device.join("checkpoint"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .max()
+        .unwrap();
+    flip_byte(&newest, 60);
+    env.cmd()
+        .vault(&env.vault())
+        .arg("checkpoint")
+        .run()
+        .refused(7, &["checkpoint"]);
+}
