@@ -19,10 +19,13 @@ mod error;
 pub mod ids;
 pub mod keys;
 pub mod log;
+pub mod merkle;
+pub mod note;
 pub mod pack;
 pub mod pad;
 pub mod path;
 pub mod payloads;
+pub mod tlog_proof;
 pub mod verify;
 
 pub use backend::{Backend, BackendError, Created, MemBackend, Stored};

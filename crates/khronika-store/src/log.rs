@@ -17,6 +17,7 @@ use khronika_crypto::hash::{self, Sha256Hasher};
 use khronika_crypto::sign::{PublicKey, SigningKey};
 
 use crate::entry::{Entry, EntryBody, ObjectRef};
+use crate::merkle::{MemTree, tiles_for_append};
 use crate::path::PathKind;
 use crate::{
     Backend, BackendError, CompartmentId, DeviceId, ObjectPath, StoreError, Stored, VaultId,
@@ -221,7 +222,10 @@ pub struct LogState {
     pub device: DeviceId,
     /// The device's key, from the genesis entry.
     pub key: Option<PublicKey>,
-    frontier: Frontier,
+    /// Every level of the Merkle tree (hash tiles and proofs are cut from it).
+    tree: MemTree,
+    /// Entries whose hash tiles are known to be written (those under the newest checkpoint).
+    tiled: u64,
     last_hash: [u8; 32],
     /// Encoded entries of the current, not yet full bundle.
     tail: Vec<Vec<u8>>,
@@ -248,7 +252,8 @@ impl LogState {
             vault,
             device,
             key: None,
-            frontier: Frontier::default(),
+            tree: MemTree::new(),
+            tiled: 0,
             last_hash: [0; 32],
             tail: Vec::new(),
             pending_full: Vec::new(),
@@ -260,7 +265,7 @@ impl LogState {
 
     /// Entries in the log, staged ones included.
     pub fn size(&self) -> u64 {
-        self.frontier.size()
+        self.tree.size()
     }
 
     /// Entries durably committed.
@@ -270,7 +275,7 @@ impl LogState {
 
     /// The RFC 6962 root over all entries, staged ones included.
     pub fn root(&self) -> [u8; 32] {
-        self.frontier.root()
+        self.tree.root()
     }
 
     /// Checkpoint sizes found on storage (ascending).
@@ -358,6 +363,7 @@ impl LogState {
             }
         }
         st.committed = st.size();
+        st.tiled = st.checkpoints.last().copied().unwrap_or(0).min(st.size());
         Ok(st)
     }
 
@@ -399,7 +405,7 @@ impl LogState {
     }
 
     fn push_encoded(&mut self, e: &Entry, staged: bool) {
-        self.frontier.push(leaf_hash(e.bytes()));
+        self.tree.push(leaf_hash(e.bytes()));
         self.last_hash = e.hash();
         self.tail.push(e.bytes().to_vec());
         if self.tail.len() as u64 == BUNDLE_WIDTH {
@@ -470,6 +476,21 @@ impl LogState {
             backend.create(&ObjectPath::bundle(&self.device, tail_n, Some(tail_w)), &b)?;
         }
         backend.barrier()?;
+        // Hash tiles (C2SP tlog-tiles) only once the entries they hash are durable, so a tile
+        // never exists for entries that a crash lost. Entries adopted after a crash may lack
+        // theirs: tiles are written from the last checkpointed size, and rewriting an existing
+        // tile with the same hashes is a no-op.
+        let tiles = match tiles_for_append(&self.tree, self.tiled, size) {
+            Ok(t) => t,
+            Err(never) => match never {},
+        };
+        if !tiles.is_empty() {
+            for (level, n, width, bytes) in tiles {
+                let path = ObjectPath::hash_tile(&self.device, level, n, width);
+                backend.create(&path, &Stored::new(bytes))?;
+            }
+            backend.barrier()?;
+        }
         let cp = Checkpoint {
             origin: origin(&self.vault, &self.device),
             size,
@@ -480,6 +501,17 @@ impl LogState {
             backend.create(&ObjectPath::checkpoint(&self.device, size), &note)?;
             backend.barrier()?;
             self.checkpoints.push(size);
+        }
+        for old in partial_tiles(self.tiled) {
+            if !partial_tiles(size).contains(&old) {
+                let (level, n, w) = old;
+                let _ = backend.remove_superseded(&ObjectPath::hash_tile(
+                    &self.device,
+                    level,
+                    n,
+                    Some(w),
+                ));
+            }
         }
         let old_n = self.committed / BUNDLE_WIDTH;
         if self.stored_partial > 0 && (old_n != tail_n || self.stored_partial != tail_w) {
@@ -493,8 +525,33 @@ impl LogState {
         }
         self.pending_full.clear();
         self.committed = size;
+        self.tiled = size;
         self.stored_partial = tail_w;
         Ok(cp)
+    }
+}
+
+/// The partial hash tiles (level, tile number, width) of a tree of `size` leaves.
+pub fn partial_tiles(size: u64) -> Vec<(u8, u64, u16)> {
+    let mut out = Vec::new();
+    for level in 0u8..8 {
+        let count = size.checked_shr(8 * u32::from(level)).unwrap_or(0);
+        if count == 0 {
+            break;
+        }
+        let w = (count % BUNDLE_WIDTH) as u16;
+        if w > 0 {
+            out.push((level, count / BUNDLE_WIDTH, w));
+        }
+    }
+    out
+}
+
+/// The tree of a log (all levels), for proofs and hash-tile checks.
+impl LogState {
+    /// The Merkle tree over every entry, staged ones included.
+    pub fn tree(&self) -> &MemTree {
+        &self.tree
     }
 }
 

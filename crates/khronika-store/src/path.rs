@@ -30,6 +30,17 @@ pub enum PathKind {
         /// `Some(w)` for a partial bundle holding `w` entries.
         partial: Option<u16>,
     },
+    /// A hash tile of a device log (C2SP tlog-tiles): tree level `8·level`, tile number `n`.
+    HashTile {
+        /// The device.
+        device: DeviceId,
+        /// Tile level.
+        level: u8,
+        /// Tile index.
+        n: u64,
+        /// `Some(w)` for a partial tile of `w` hashes.
+        partial: Option<u16>,
+    },
     /// A signed checkpoint of a device log at a size.
     Checkpoint {
         /// The device.
@@ -50,6 +61,19 @@ impl ObjectPath {
     pub fn bundle(device: &DeviceId, n: u64, partial: Option<u16>) -> Self {
         let mut s = format!(
             "log/{}/tile/entries/{}",
+            device.to_hex(),
+            tile_index_path(n)
+        );
+        if let Some(w) = partial {
+            s.push_str(&format!(".p/{w}"));
+        }
+        Self(s)
+    }
+
+    /// The path of hash tile `n` at `level` of `device`'s log.
+    pub fn hash_tile(device: &DeviceId, level: u8, n: u64, partial: Option<u16>) -> Self {
+        let mut s = format!(
+            "log/{}/tile/{level}/{}",
             device.to_hex(),
             tile_index_path(n)
         );
@@ -94,6 +118,20 @@ impl ObjectPath {
                 let device = device_dir(dev)?;
                 let (n, partial) = parse_tile_index(rest)?;
                 PathKind::Bundle { device, n, partial }
+            }
+            ["log", dev, "tile", level, rest @ ..] => {
+                let device = device_dir(dev)?;
+                let l: u8 = level
+                    .parse()
+                    .ok()
+                    .filter(|l: &u8| *l < 8 && l.to_string() == *level)?;
+                let (n, partial) = parse_tile_index(rest)?;
+                PathKind::HashTile {
+                    device,
+                    level: l,
+                    n,
+                    partial,
+                }
             }
             _ => return None,
         };
@@ -228,6 +266,24 @@ mod tests {
                     size: 42,
                 },
             ),
+            (
+                ObjectPath::hash_tile(&d, 0, 1234067, None),
+                PathKind::HashTile {
+                    device: d,
+                    level: 0,
+                    n: 1234067,
+                    partial: None,
+                },
+            ),
+            (
+                ObjectPath::hash_tile(&d, 2, 0, Some(17)),
+                PathKind::HashTile {
+                    device: d,
+                    level: 2,
+                    n: 0,
+                    partial: Some(17),
+                },
+            ),
         ] {
             assert_eq!(ObjectPath::parse(p.as_str()), Some((p.clone(), k)), "{p}");
         }
@@ -249,6 +305,8 @@ mod tests {
             "log/abababababababababababababababab/tile/entries/x000/005",
             "log/abababababababababababababababab/tile/entries/005.p/0",
             "log/abababababababababababababababab/tile/entries/005.p/256",
+            "log/abababababababababababababababab/tile/01/005",
+            "log/abababababababababababababababab/tile/9/005",
             "../etc/passwd",
         ] {
             assert_eq!(ObjectPath::parse(s), None, "{s}");

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use khronika_crypto::hash;
 
 use crate::entry::{Entry, entry_kind, object_kind};
-use crate::log::{Checkpoint, Frontier, LogState, leaf_hash, list_devices};
+use crate::log::{BUNDLE_WIDTH, Checkpoint, Frontier, LogState, leaf_hash, list_devices};
+use crate::merkle::NodeSource;
 use crate::path::PathKind;
 use crate::payloads::Genesis;
 use crate::{Backend, BackendError, DeviceId, ObjectPath, StoreError, pack};
@@ -329,6 +330,7 @@ fn verify_log(
             },
         }
     }
+    check_hash_tiles(backend, &device, &st, report);
     match st.checkpoints().last() {
         None => report.notes.push(format!("{log_name}: no checkpoint yet")),
         Some(&last) if last < st.size() => report.notes.push(format!(
@@ -336,6 +338,60 @@ fn verify_log(
             st.size() - last
         )),
         _ => {}
+    }
+}
+
+/// Every hash tile present must hold exactly the tree's hashes it names.
+fn check_hash_tiles(backend: &dyn Backend, device: &DeviceId, st: &LogState, report: &mut Report) {
+    let listing = match backend.list(&ObjectPath::log_prefix(device)) {
+        Ok(l) => l,
+        Err(e) => {
+            return report.problem(
+                format!("log/{}", device.to_hex()),
+                format!("cannot list: {e}"),
+            );
+        }
+    };
+    for s in listing {
+        let Some((
+            path,
+            PathKind::HashTile {
+                level, n, partial, ..
+            },
+        )) = ObjectPath::parse(&s)
+        else {
+            continue;
+        };
+        let width = partial.map_or(BUNDLE_WIDTH, u64::from);
+        let count = st.size().checked_shr(8 * u32::from(level)).unwrap_or(0);
+        let Some(end) = n
+            .checked_mul(BUNDLE_WIDTH)
+            .and_then(|a| a.checked_add(width))
+            .filter(|e| *e <= count)
+        else {
+            report.problem(
+                path.as_str(),
+                "hash tile covers entries the log does not have (entries were removed?)",
+            );
+            continue;
+        };
+        let bytes = match backend.read(&path) {
+            Ok(b) => b,
+            Err(e) => {
+                report.problem(path.as_str(), format!("cannot be read: {e}"));
+                continue;
+            }
+        };
+        let mut want = Vec::with_capacity(width as usize * 32);
+        for i in n * BUNDLE_WIDTH..end {
+            match st.tree().node(level * 8, i) {
+                Ok(h) => want.extend_from_slice(&h),
+                Err(never) => match never {},
+            }
+        }
+        if bytes != want {
+            report.problem(path.as_str(), "hash tile does not match the log's entries");
+        }
     }
 }
 

@@ -93,6 +93,14 @@ fn rfc6962_hashes_checkpoint_and_verifier_key() {
             hex(&f.root())
         ));
     }
+    // The level-0 hash tile of this 3-entry log (C2SP tlog-tiles): the leaf hashes in order.
+    let tile = crate::golden_hex(
+        "hash-tile.hex",
+        "The level-0 partial hash tile (width 3) of the fixture log: its three RFC 6962 leaf\n\
+         hashes, concatenated (stored at log/<device>/tile/0/000.p/3).",
+        &leaves.concat(),
+    );
+    assert_eq!(tile, leaves.concat());
     assert_eq!(Frontier::default().root(), sha256(b""));
     // By hand: MTH of 3 leaves = node(node(l0, l1), l2); node = SHA-256(0x01 || l || r).
     let n01 = sha(&[&[1], &leaves[0], &leaves[1]]);
@@ -166,6 +174,10 @@ fn store_from_golden() -> MemBackend {
         (ObjectPath::object(&sha256(&pack)), pack),
         (ObjectPath::bundle(&d, 0, Some(3)), bundle),
         (ObjectPath::checkpoint(&d, 3), note),
+        (
+            ObjectPath::hash_tile(&d, 0, 0, Some(3)),
+            crate::parse_hex(&crate::read_golden("hash-tile.hex")),
+        ),
     ] {
         be_.create(&p, &Stored::from_existing_object(b)).unwrap();
     }

@@ -26,10 +26,13 @@ mod entry;
 mod fixtures;
 mod keys;
 mod log;
+mod merkle;
+mod note;
 mod object_list;
 mod pack;
 mod paths;
 mod payloads;
+mod tlog_proof;
 
 use std::path::PathBuf;
 

@@ -53,6 +53,20 @@ fn describe(p: &ObjectPath, k: &PathKind) -> String {
             partial: Some(w),
         } => format!("bundle {device} {n} partial {w} {p}"),
         PathKind::Checkpoint { device, size } => format!("checkpoint {device} {size} {p}"),
+        PathKind::HashTile {
+            device,
+            level,
+            n,
+            partial: None,
+        } => format!("hash tile {device} {level} {n} full {p}"),
+        PathKind::HashTile {
+            device,
+            level,
+            n,
+            partial: Some(w),
+        } => {
+            format!("hash tile {device} {level} {n} partial {w} {p}")
+        }
     }
 }
 
@@ -135,6 +149,12 @@ fn tile_indexes_and_object_paths() {
                         assert_eq!(path.rsplit('/').next().unwrap().len(), 20);
                         ObjectPath::checkpoint(&device, size)
                     }
+                    PathKind::HashTile {
+                        device,
+                        level,
+                        n,
+                        partial,
+                    } => ObjectPath::hash_tile(&device, level, n, partial),
                 };
                 assert_eq!(rebuilt.as_str(), *path);
                 assert_eq!(
