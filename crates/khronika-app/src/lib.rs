@@ -17,6 +17,7 @@ pub mod history;
 pub mod ingest;
 mod keyslot;
 pub mod layout;
+pub mod proof;
 pub mod time;
 pub mod vault;
 

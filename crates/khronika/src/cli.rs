@@ -86,6 +86,32 @@ enum Command {
     },
     /// List the organisation's device keys: what a court or partner pins; needs no passphrase
     Keys,
+    /// Write a proof that an evidence item is in the signed history, disclosing only chosen facts
+    Prove {
+        /// The evidence id (or its first characters)
+        id: String,
+        /// Folder for the proof files (ID.tlog-proof, ID.leaf, ID.disclosure.json, ID.vkey)
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// Facts to disclose, comma-separated: sha256, size, media_type, time, name, added_by
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "sha256,size,media_type,time"
+        )]
+        disclose: Vec<String>,
+    },
+    /// Check a proof written by `prove`, offline: no vault, no passphrase
+    VerifyProof {
+        /// The ID.tlog-proof file (ID.leaf and ID.disclosure.json must be beside it)
+        proof: PathBuf,
+        /// The log's verifier key as published by the organisation [default: ID.vkey beside the proof]
+        #[arg(long, value_name = "KEY")]
+        vkey: Option<String>,
+        /// Also check that this file is the evidence (its SHA-256 must match the disclosed one)
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
@@ -256,6 +282,51 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
                 }
             }
             Ok(())
+        }
+        Command::Prove {
+            id,
+            out: dir,
+            disclose,
+        } => {
+            let v = unlock(fs, &root, pf)?;
+            let fields: Vec<&str> = disclose.iter().map(String::as_str).collect();
+            let package = v.prove(&id, &fields)?;
+            let mut written = Vec::new();
+            for (name, bytes) in package.files() {
+                let path = dir.join(&name);
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                    .map_err(|e| {
+                        AppError::new(
+                            ErrorCode::Usage,
+                            format!(
+                                "cannot create {}: {e} (existing files are never overwritten)",
+                                path.display()
+                            ),
+                        )
+                    })?;
+                f.write_all(&bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(stdout_err)?;
+                written.push(path);
+            }
+            if cli.json {
+                output::json(
+                    &mut out,
+                    &json!({"id": package.id, "files": written, "disclosed": disclose}),
+                )
+                .map_err(stdout_err)?;
+            } else {
+                for p in &written {
+                    output::line(&mut out, &p.display().to_string()).map_err(stdout_err)?;
+                }
+            }
+            Ok(())
+        }
+        Command::VerifyProof { proof, vkey, file } => {
+            verify_proof(&proof, vkey, file.as_deref(), cli.json, &mut out)
         }
         Command::Keys => {
             let keys = LockedVault::open(fs, &root)?.device_keys()?;
@@ -527,6 +598,126 @@ fn log(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliErr
     }
     if json {
         output::json(out, &json!(items)).map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+/// The sibling of a proof file with another suffix: `X.tlog-proof` → `X.leaf`.
+fn sibling(proof: &Path, suffix: &str) -> PathBuf {
+    let name = proof
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".tlog-proof").unwrap_or(&name);
+    proof.with_file_name(format!("{stem}{suffix}"))
+}
+
+fn verify_proof(
+    proof: &Path,
+    vkey: Option<String>,
+    file: Option<&Path>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| {
+            AppError::new(
+                ErrorCode::InputFile,
+                format!("cannot read {}: {e}", p.display()),
+            )
+        })
+    };
+    let proof_bytes = read(proof)?;
+    let leaf = read(&sibling(proof, ".leaf"))?;
+    let disclosure = read(&sibling(proof, ".disclosure.json"))?;
+    let (vkey, pinned) = match vkey {
+        Some(k) => (k, true),
+        None => {
+            let k = read(&sibling(proof, ".vkey"))?;
+            (String::from_utf8_lossy(&k).trim().to_owned(), false)
+        }
+    };
+    let fail = |w: String| {
+        CliError::App(AppError::new(
+            ErrorCode::Damaged,
+            format!("the proof does not verify: {w}"),
+        ))
+    };
+    let v = khronika_app::proof::verify_package(&proof_bytes, &leaf, &disclosure, &vkey)
+        .map_err(fail)?;
+    if let Some(f) = file {
+        let want = v
+            .fields
+            .iter()
+            .find(|(k, _)| k == "sha256")
+            .map(|(_, v)| v.clone());
+        let want =
+            want.ok_or_else(|| fail("the disclosure does not include the file's SHA-256".into()))?;
+        let mut h = khronika_crypto::hash::Sha256Hasher::new();
+        let mut r = std::fs::File::open(f).map_err(|e| {
+            AppError::new(
+                ErrorCode::InputFile,
+                format!("cannot read {}: {e}", f.display()),
+            )
+        })?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut r, &mut buf).map_err(|e| {
+                AppError::new(
+                    ErrorCode::InputFile,
+                    format!("cannot read {}: {e}", f.display()),
+                )
+            })?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        let got = khronika_crypto::hash::to_hex(&h.finalize());
+        if got != want {
+            return Err(fail(format!(
+                "{} has SHA-256 {got}, the proof is for {want}",
+                f.display()
+            )));
+        }
+    }
+    if json {
+        let fields: serde_json::Map<String, serde_json::Value> = v
+            .fields
+            .iter()
+            .map(|(k, x)| (k.clone(), json!(x)))
+            .collect();
+        let j = json!({"verified": true, "origin": v.origin, "index": v.index, "checkpoint_size": v.size, "root": v.root,
+                       "cosigned_by": v.cosigned_by, "vkey": vkey, "vkey_pinned": pinned, "fields": fields, "file_checked": file.is_some()});
+        output::json(out, &j).map_err(stdout_err)?;
+    } else {
+        let mut text = format!(
+            "VERIFIED: entry {} of {}\n  in the checkpoint of size {} (root {})\n  signed by {vkey}\n",
+            v.index, v.origin, v.size, v.root
+        );
+        for (k, x) in &v.fields {
+            text.push_str(&format!("  {k}: {x}\n"));
+        }
+        if let Some(f) = file {
+            text.push_str(&format!(
+                "  the file {} is this evidence (SHA-256 matches)\n",
+                f.display()
+            ));
+        }
+        if v.cosigned_by.is_empty() {
+            text.push_str("  no witness cosignature on this checkpoint\n");
+        } else {
+            text.push_str(&format!(
+                "  cosigned by witnesses: {}\n",
+                v.cosigned_by.join(", ")
+            ));
+        }
+        output::line(out, text.trim_end()).map_err(stdout_err)?;
+        if !pinned {
+            eprintln!(
+                "khronika: note: the key was read from the proof package; compare it with the organisation's published keys, or pass --vkey"
+            );
+        }
     }
     Ok(())
 }

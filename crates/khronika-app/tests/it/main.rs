@@ -6,5 +6,6 @@
 mod crash;
 mod formats;
 mod keys;
+mod proofs;
 mod support;
 mod tamper;

@@ -11,4 +11,5 @@ mod happy;
 mod help;
 mod history;
 mod hygiene;
+mod proofs;
 mod util;
