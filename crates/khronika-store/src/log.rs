@@ -18,6 +18,7 @@ use khronika_crypto::sign::{PublicKey, SigningKey};
 
 use crate::entry::{Entry, EntryBody, ObjectRef};
 use crate::merkle::{MemTree, tiles_for_append};
+use crate::note;
 use crate::path::PathKind;
 use crate::{
     Backend, BackendError, CompartmentId, DeviceId, ObjectPath, StoreError, Stored, VaultId,
@@ -118,17 +119,12 @@ pub fn origin(vault: &VaultId, device: &DeviceId) -> String {
 
 /// The C2SP signed-note key id: the first four bytes of SHA-256(name || "\n" || 0x01 || key).
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
-    let mut h = Sha256Hasher::new();
-    h.update(name.as_bytes());
-    h.update(b"\n\x01");
-    h.update(&key.0);
-    let d = h.finalize();
-    [d[0], d[1], d[2], d[3]]
+    note::key_id(name, note::ALG_ED25519, &key.0).to_be_bytes()
 }
 
 /// The verifier key of a device in C2SP signed-note form: `<name>+<key id hex>+<base64(0x01 || key)>`.
 pub fn verifier_key(name: &str, key: &PublicKey) -> String {
-    let mut k = vec![1u8];
+    let mut k = vec![note::ALG_ED25519];
     k.extend_from_slice(&key.0);
     format!(
         "{name}+{}+{}",
@@ -149,18 +145,19 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
+    fn text(&self) -> note::CheckpointText {
+        note::CheckpointText::new(&self.origin, self.size, self.root)
+    }
+
     /// The signed body: `origin\nsize\nbase64(root)\n`.
     pub fn body(&self) -> String {
-        format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            B64.encode(self.root)
-        )
+        self.text().to_text()
     }
 
     /// The signed note: body, blank line, and one signature line by the device key.
     pub fn sign(&self, key: &SigningKey) -> String {
+        // Byte-identical to `note::CheckpointText::sign` with an `Ed25519Signer` named like
+        // the origin (tests/it/note.rs pins it); kept here because it cannot fail.
         let body = self.body();
         let mut sig = key_id(&self.origin, &key.public()).to_vec();
         sig.extend_from_slice(&key.sign(body.as_bytes()));
@@ -168,48 +165,34 @@ impl Checkpoint {
     }
 
     /// Parse a signed note and check the signature by `key` (named like the origin).
-    pub fn open(note: &[u8], key: &PublicKey) -> Result<Checkpoint, String> {
-        let text = std::str::from_utf8(note).map_err(|_| "not UTF-8")?;
-        let (body, sigs) = text
-            .split_once("\n\n")
-            .ok_or("no blank line before signatures")?;
-        let body = format!("{body}\n");
-        let mut lines = body.lines();
-        let origin = lines.next().ok_or("no origin")?.to_owned();
-        let size: u64 = lines
-            .next()
-            .ok_or("no size")?
-            .parse()
-            .map_err(|_| "bad size")?;
-        if body.lines().nth(1) != Some(size.to_string().as_str()) {
-            return Err("size is not in canonical decimal form".into());
+    /// Witness cosignatures and other signatures are skipped; see [`Checkpoint::open_witnessed`].
+    pub fn open(msg: &[u8], key: &PublicKey) -> Result<Checkpoint, String> {
+        Self::open_witnessed(msg, key, &[], 0).map(|(cp, _)| cp)
+    }
+
+    /// [`Checkpoint::open`], also requiring cosignatures by `quorum` of `witnesses`.
+    pub fn open_witnessed(
+        msg: &[u8],
+        key: &PublicKey,
+        witnesses: &[note::VerifierKey],
+        quorum: usize,
+    ) -> Result<(Checkpoint, Vec<note::Cosignature>), String> {
+        let parsed = note::Note::parse(msg).map_err(|e| e.to_string())?;
+        let origin = parsed.text().split('\n').next().unwrap_or_default();
+        let vkey = note::VerifierKey::ed25519(origin, *key).map_err(|e| e.to_string())?;
+        let v = note::CheckpointPolicy::new(origin, vkey)
+            .with_witnesses(witnesses.iter().cloned(), quorum)
+            .open(msg)
+            .map_err(|e| e.to_string())?;
+        if !v.checkpoint.extensions.is_empty() {
+            return Err("checkpoint has extension lines (Khronika writes none)".into());
         }
-        let root = B64
-            .decode(lines.next().ok_or("no root")?)
-            .map_err(|_| "bad root")?;
-        let root: [u8; 32] = root.try_into().map_err(|_| "root is not 32 bytes")?;
-        let want_id = key_id(&origin, key);
-        let mut found = false;
-        for line in sigs.lines() {
-            let rest = line
-                .strip_prefix("\u{2014} ")
-                .ok_or("malformed signature line")?;
-            let (name, sig) = rest.split_once(' ').ok_or("malformed signature line")?;
-            let sig = B64.decode(sig).map_err(|_| "bad signature encoding")?;
-            if name == origin && sig.len() == 68 && sig[..4] == want_id {
-                let s: [u8; 64] = sig[4..].try_into().map_err(|_| "signature length")?;
-                key.verify(body.as_bytes(), &s)
-                    .map_err(|_| "signature does not verify")?;
-                found = true;
-            }
-        }
-        if !found {
-            return Err("no signature by the device key".into());
-        }
-        if !sigs.ends_with('\n') {
-            return Err("note does not end with a newline".into());
-        }
-        Ok(Checkpoint { origin, size, root })
+        let cp = Checkpoint {
+            origin: v.checkpoint.origin,
+            size: v.checkpoint.size,
+            root: v.checkpoint.root,
+        };
+        Ok((cp, v.cosignatures))
     }
 }
 
