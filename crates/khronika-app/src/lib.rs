@@ -20,6 +20,7 @@ pub mod layout;
 pub mod proof;
 pub mod time;
 pub mod vault;
+pub mod witness;
 
 pub use error::{AppError, ErrorCode};
 pub use vault::{LockedVault, UnlockedVault};

@@ -120,9 +120,21 @@ impl UnlockedVault {
             Err(ProofOrSource::Proof(e)) => return Err(AppError::internal(e.to_string())),
             Err(ProofOrSource::Source(never)) => match never {},
         };
-        let checkpoint =
+        let mut checkpoint =
             String::from_utf8(backend.read(&ObjectPath::checkpoint(&rec.device, size))?)
                 .map_err(|_| damaged("the checkpoint is not text".into()))?;
+        // Witness cosignatures of that checkpoint are added as further signature lines.
+        let prefix = format!(
+            "{}cosignature/{size:020}/",
+            ObjectPath::log_prefix(&rec.device)
+        );
+        for p in backend.list(&prefix)? {
+            if let Some((path, _)) = ObjectPath::parse(&p) {
+                let line = String::from_utf8(backend.read(&path)?)
+                    .map_err(|_| damaged(format!("{path} is not text")))?;
+                checkpoint.push_str(&line);
+            }
+        }
         let log_origin = origin(&m.vault, &rec.device);
         let disclosure = Disclosure::new(&rec.payload, fields, &log_origin, rec.index)
             .map_err(|w| AppError::new(ErrorCode::Usage, w))?;
@@ -145,15 +157,26 @@ impl UnlockedVault {
 /// Check a proof package offline: the checkpoint is signed by `vkey`, the leaf is in its tree
 /// at the proof's index, the leaf is an entry of that log signed by the same key, and every
 /// disclosed field matches the entry's commitments.
+///
+/// Each of `witnesses` (cosignature/v1 verifier keys) must have cosigned the checkpoint.
 pub fn verify_package(
     proof: &[u8],
     leaf: &[u8],
     disclosure: &[u8],
     vkey: &str,
+    witnesses: &[String],
 ) -> Result<VerifiedEvidence, String> {
     let key = VerifierKey::parse(vkey.trim())
         .map_err(|e| format!("the verifier key is not valid: {e}"))?;
-    let policy = CheckpointPolicy::new(key.name(), key.clone());
+    let wkeys = witnesses
+        .iter()
+        .map(|w| {
+            VerifierKey::parse(w.trim())
+                .map_err(|e| format!("the witness key {w} is not valid: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = wkeys.len();
+    let policy = CheckpointPolicy::new(key.name(), key.clone()).with_witnesses(wkeys, quorum);
     let verified =
         tlog_proof::verify(proof, &leaf_hash(leaf), &policy).map_err(|e| e.to_string())?;
     let entry =

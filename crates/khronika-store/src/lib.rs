@@ -27,6 +27,7 @@ pub mod path;
 pub mod payloads;
 pub mod tlog_proof;
 pub mod verify;
+pub mod witness;
 
 pub use backend::{Backend, BackendError, Created, MemBackend, Stored};
 pub use error::StoreError;

@@ -41,6 +41,15 @@ pub enum PathKind {
         /// `Some(w)` for a partial tile of `w` hashes.
         partial: Option<u16>,
     },
+    /// A witness's cosignature (one signature line) of the checkpoint at `size`.
+    Cosignature {
+        /// The device.
+        device: DeviceId,
+        /// The checkpoint's size.
+        size: u64,
+        /// The witness key's id (C2SP signed-note key hash).
+        key_id: u32,
+    },
     /// A signed checkpoint of a device log at a size.
     Checkpoint {
         /// The device.
@@ -83,6 +92,14 @@ impl ObjectPath {
         Self(s)
     }
 
+    /// The path of a witness cosignature of `device`'s checkpoint at `size`.
+    pub fn cosignature(device: &DeviceId, size: u64, key_id: u32) -> Self {
+        Self(format!(
+            "log/{}/cosignature/{size:020}/{key_id:08x}",
+            device.to_hex()
+        ))
+    }
+
     /// The path of `device`'s checkpoint at `size`.
     pub fn checkpoint(device: &DeviceId, size: u64) -> Self {
         Self(format!("log/{}/checkpoint/{size:020}", device.to_hex()))
@@ -112,6 +129,21 @@ impl ObjectPath {
                 PathKind::Checkpoint {
                     device,
                     size: size.parse().ok()?,
+                }
+            }
+            ["log", dev, "cosignature", size, id] => {
+                let device = device_dir(dev)?;
+                let digits =
+                    |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+                let hex8 =
+                    id.len() == 8 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                if !digits(size, 20) || !hex8 {
+                    return None;
+                }
+                PathKind::Cosignature {
+                    device,
+                    size: size.parse().ok()?,
+                    key_id: u32::from_str_radix(id, 16).ok()?,
                 }
             }
             ["log", dev, "tile", "entries", rest @ ..] => {
@@ -264,6 +296,14 @@ mod tests {
                 PathKind::Checkpoint {
                     device: d,
                     size: 42,
+                },
+            ),
+            (
+                ObjectPath::cosignature(&d, 42, 0xdeadbeef),
+                PathKind::Cosignature {
+                    device: d,
+                    size: 42,
+                    key_id: 0xdeadbeef,
                 },
             ),
             (

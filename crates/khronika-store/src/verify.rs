@@ -331,6 +331,7 @@ fn verify_log(
         }
     }
     check_hash_tiles(backend, &device, &st, report);
+    check_cosignatures(backend, &device, &st, report);
     match st.checkpoints().last() {
         None => report.notes.push(format!("{log_name}: no checkpoint yet")),
         Some(&last) if last < st.size() => report.notes.push(format!(
@@ -338,6 +339,51 @@ fn verify_log(
             st.size() - last
         )),
         _ => {}
+    }
+}
+
+/// Every witness cosignature present must be one well-formed signature line, by the key its
+/// name says, on a checkpoint that exists. (Whether the witness is trusted is the reader's
+/// policy: `verify-proof --witness`.)
+fn check_cosignatures(
+    backend: &dyn Backend,
+    device: &DeviceId,
+    st: &LogState,
+    report: &mut Report,
+) {
+    let Ok(listing) = backend.list(&ObjectPath::log_prefix(device)) else {
+        return; // already reported by the tile check
+    };
+    for s in listing {
+        let Some((path, PathKind::Cosignature { size, key_id, .. })) = ObjectPath::parse(&s) else {
+            continue;
+        };
+        if !st.checkpoints().contains(&size) {
+            report.problem(
+                path.as_str(),
+                format!("cosigns a checkpoint of size {size}, which is not stored"),
+            );
+            continue;
+        }
+        let ok = backend
+            .read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "not text".to_string()))
+            .and_then(|t| {
+                let line = t
+                    .strip_suffix('\n')
+                    .filter(|l| !l.contains('\n'))
+                    .ok_or("not one line")?;
+                crate::note::Signature::parse_line(line).map_err(|e| e.to_string())
+            })
+            .and_then(|sig| {
+                (sig.key_id() == key_id)
+                    .then_some(())
+                    .ok_or_else(|| "its key id differs from its name".to_string())
+            });
+        if let Err(w) = ok {
+            report.problem(path.as_str(), format!("damaged cosignature: {w}"));
+        }
     }
 }
 

@@ -111,12 +111,44 @@ enum Command {
         /// Also check that this file is the evidence (its SHA-256 must match the disclosed one)
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
+        /// Require a cosignature by this witness (its verifier key); may be given several times
+        #[arg(long, value_name = "KEY")]
+        witness: Vec<String>,
     },
+    /// Run a witness: a keyless node that cosigns checkpoints that extend what it saw
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
         #[arg(long)]
         read_data: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum WitnessCommand {
+    /// Create a witness in a folder of its own, and print its verifier key
+    Init {
+        /// The witness folder
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The witness's name, e.g. witness.example.org/1
+        #[arg(long)]
+        name: String,
+    },
+    /// Print the witness's verifier key
+    Vkey {
+        /// The witness folder
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Cosign the newest checkpoint of every log in the vault (--vault) that extends what the
+    /// witness saw; refuse, and name, any log that was rewritten, rolled back or forked
+    Cosign {
+        /// The witness folder
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
     },
 }
 
@@ -325,9 +357,13 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::VerifyProof { proof, vkey, file } => {
-            verify_proof(&proof, vkey, file.as_deref(), cli.json, &mut out)
-        }
+        Command::VerifyProof {
+            proof,
+            vkey,
+            file,
+            witness,
+        } => verify_proof(&proof, vkey, file.as_deref(), &witness, cli.json, &mut out),
+        Command::Witness(w) => witness_command(w, fs, &root, cli.json, &mut out),
         Command::Keys => {
             let keys = LockedVault::open(fs, &root)?.device_keys()?;
             if cli.json {
@@ -612,10 +648,69 @@ fn sibling(proof: &Path, suffix: &str) -> PathBuf {
     proof.with_file_name(format!("{stem}{suffix}"))
 }
 
+fn witness_command(
+    w: WitnessCommand,
+    fs: Arc<OsFs>,
+    root: &Path,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    use khronika_app::witness::Witness;
+    match w {
+        WitnessCommand::Init { dir, name } => {
+            let wit = Witness::init(&dir, &name)?;
+            output::line(out, &wit.vkey()).map_err(stdout_err)?;
+        }
+        WitnessCommand::Vkey { dir } => {
+            output::line(out, &Witness::open(&dir)?.vkey()).map_err(stdout_err)?
+        }
+        WitnessCommand::Cosign { dir } => {
+            let wit = Witness::open(&dir)?;
+            let vault = LockedVault::open(fs, root)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let outcomes = wit.cosign(&vault, now)?;
+            let refused = outcomes.iter().filter(|o| o.result.is_err()).count();
+            if json {
+                let items: Vec<_> = outcomes
+                    .iter()
+                    .map(|o| json!({"device": o.device.to_hex(), "size": o.size, "cosigned": o.result.is_ok(), "refused": o.result.as_ref().err()}))
+                    .collect();
+                output::json(out, &json!(items)).map_err(stdout_err)?;
+            } else {
+                for o in &outcomes {
+                    let line = match &o.result {
+                        Ok(()) => {
+                            format!("cosigned device {} at size {}", o.device.short(), o.size)
+                        }
+                        Err(why) => format!(
+                            "REFUSED device {} at size {}: {why}",
+                            o.device.short(),
+                            o.size
+                        ),
+                    };
+                    output::line(out, &line).map_err(stdout_err)?;
+                }
+            }
+            if refused > 0 {
+                return Err(CliError::App(AppError::new(
+                    ErrorCode::Damaged,
+                    format!(
+                        "the witness refused {refused} log(s): their history does not extend what it saw"
+                    ),
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn verify_proof(
     proof: &Path,
     vkey: Option<String>,
     file: Option<&Path>,
+    witnesses: &[String],
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
@@ -643,7 +738,7 @@ fn verify_proof(
             format!("the proof does not verify: {w}"),
         ))
     };
-    let v = khronika_app::proof::verify_package(&proof_bytes, &leaf, &disclosure, &vkey)
+    let v = khronika_app::proof::verify_package(&proof_bytes, &leaf, &disclosure, &vkey, witnesses)
         .map_err(fail)?;
     if let Some(f) = file {
         let want = v

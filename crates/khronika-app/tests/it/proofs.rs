@@ -34,7 +34,14 @@ fn package() -> (khronika_app::proof::ProofPackage, String) {
 #[test]
 fn a_proof_verifies_offline_and_discloses_only_what_was_chosen() {
     let (p, member) = package();
-    let v = verify_package(p.tlog_proof.as_bytes(), &p.leaf, &p.disclosure, &p.vkey).unwrap();
+    let v = verify_package(
+        p.tlog_proof.as_bytes(),
+        &p.leaf,
+        &p.disclosure,
+        &p.vkey,
+        &[],
+    )
+    .unwrap();
     let fields: Vec<&str> = v.fields.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(fields, ["media_type", "sha256", "size", "time"]);
     assert_eq!(v.index, 3, "entries 0 and 1 are the genesis and key epoch");
@@ -58,7 +65,7 @@ fn any_changed_byte_of_proof_checkpoint_leaf_or_disclosure_fails() {
         let mut b = proof.clone();
         b[i] ^= 0x01;
         assert!(
-            verify_package(&b, &p.leaf, &p.disclosure, &p.vkey).is_err(),
+            verify_package(&b, &p.leaf, &p.disclosure, &p.vkey, &[]).is_err(),
             "proof byte {i} ({:?})",
             proof[i] as char
         );
@@ -68,7 +75,7 @@ fn any_changed_byte_of_proof_checkpoint_leaf_or_disclosure_fails() {
         let mut b = p.leaf.clone();
         b[i] ^= 0x01;
         assert!(
-            verify_package(&proof, &b, &p.disclosure, &p.vkey).is_err(),
+            verify_package(&proof, &b, &p.disclosure, &p.vkey, &[]).is_err(),
             "leaf byte {i}"
         );
         checked += 1;
@@ -78,7 +85,7 @@ fn any_changed_byte_of_proof_checkpoint_leaf_or_disclosure_fails() {
             let mut b = p.disclosure.clone();
             b[i] ^= bit;
             assert!(
-                verify_package(&proof, &p.leaf, &b, &p.vkey).is_err(),
+                verify_package(&proof, &p.leaf, &b, &p.vkey, &[]).is_err(),
                 "disclosure byte {i} xor {bit:#x}"
             );
             checked += 1;
@@ -90,5 +97,5 @@ fn any_changed_byte_of_proof_checkpoint_leaf_or_disclosure_fails() {
         khronika_crypto::sign::SigningKey::from_seed(&khronika_crypto::Key32::from_bytes([7; 32]));
     let origin = p.vkey.split('+').next().unwrap();
     let other = khronika_store::log::verifier_key(origin, &stranger.public());
-    assert!(verify_package(&proof, &p.leaf, &p.disclosure, &other).is_err());
+    assert!(verify_package(&proof, &p.leaf, &p.disclosure, &other, &[]).is_err());
 }

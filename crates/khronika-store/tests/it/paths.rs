@@ -67,6 +67,11 @@ fn describe(p: &ObjectPath, k: &PathKind) -> String {
         } => {
             format!("hash tile {device} {level} {n} partial {w} {p}")
         }
+        PathKind::Cosignature {
+            device,
+            size,
+            key_id,
+        } => format!("cosignature {device} {size} {key_id:08x} {p}"),
     }
 }
 
@@ -155,6 +160,11 @@ fn tile_indexes_and_object_paths() {
                         n,
                         partial,
                     } => ObjectPath::hash_tile(&device, level, n, partial),
+                    PathKind::Cosignature {
+                        device,
+                        size,
+                        key_id,
+                    } => ObjectPath::cosignature(&device, size, key_id),
                 };
                 assert_eq!(rebuilt.as_str(), *path);
                 assert_eq!(

@@ -13,3 +13,4 @@ mod history;
 mod hygiene;
 mod proofs;
 mod util;
+mod witness;

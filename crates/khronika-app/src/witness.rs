@@ -1,0 +1,258 @@
+//! A witness node: a keyless party (it holds no vault key) that cosigns a vault's device logs,
+//! each new checkpoint only if it extends the last one it saw. Its own state lives in a
+//! folder of its own:
+//!
+//! ```text
+//! WITNESS/
+//!   witness.key           "khronika witness v1", its name, its Ed25519 seed (owner-only)
+//!   logs/<device>.seen    per log: the pinned log key, and the size and root last cosigned
+//! ```
+//!
+//! Cosignatures go into the vault as create-only objects
+//! `log/<device>/cosignature/<size>/<key id>`, one C2SP signature line each, where proofs pick
+//! them up.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use khronika_crypto::hash::{from_hex, to_hex};
+use khronika_crypto::sign::SigningKey;
+use khronika_crypto::{Entropy, Key32, OsEntropy};
+use khronika_store::log::{LogState, list_log};
+use khronika_store::merkle::{ProofOrSource, consistency_proof};
+use khronika_store::note::{CosignatureV1Signer, VerifierKey};
+use khronika_store::verify::genesis_key;
+use khronika_store::witness::{Seen, cosignature_object, witness};
+use khronika_store::{DeviceId, ObjectPath};
+use zeroize::Zeroize;
+
+use crate::error::{AppError, ErrorCode};
+use crate::vault::LockedVault;
+
+const KEY_FILE: &str = "witness.key";
+const MAGIC: &str = "khronika witness v1";
+
+/// A witness, opened from its folder.
+#[derive(Debug)]
+pub struct Witness {
+    dir: PathBuf,
+    name: String,
+    key: SigningKey,
+}
+
+/// What happened to one log in a cosigning round.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The device whose log it is.
+    pub device: DeviceId,
+    /// The checkpoint size considered.
+    pub size: u64,
+    /// Cosigned, or why not.
+    pub result: Result<(), String>,
+}
+
+fn bad(msg: String) -> AppError {
+    AppError::new(ErrorCode::Usage, msg)
+}
+
+fn io(what: &str, e: std::io::Error) -> AppError {
+    AppError::new(ErrorCode::Storage, format!("{what}: {e}"))
+}
+
+/// Write a small file atomically and durably (the witness's own state, replaced in place).
+fn replace_file(path: &Path, text: &str) -> Result<(), AppError> {
+    let tmp = path.with_extension("tmp");
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(&tmp).map_err(|e| io("writing witness state", e))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| io("writing witness state", e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io("writing witness state", e))?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io("writing witness state", e))?;
+    }
+    Ok(())
+}
+
+impl Witness {
+    /// Create a witness in `dir` (absent or empty) named `name` (e.g. `witness.example.org/1`).
+    pub fn init(dir: &Path, name: &str) -> Result<Witness, AppError> {
+        let mut seed = OsEntropy
+            .bytes32()
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let key = SigningKey::from_seed(&Key32::from_bytes(seed));
+        VerifierKey::cosignature_v1(name, key.public())
+            .map_err(|e| bad(format!("`{name}` cannot name a witness: {e}")))?;
+        if dir.join(KEY_FILE).exists() {
+            seed.zeroize();
+            return Err(AppError::new(
+                ErrorCode::VaultExists,
+                format!("{} already holds a witness", dir.display()),
+            ));
+        }
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir.join("logs"))
+            .map_err(|e| io("creating the witness folder", e))?;
+        let mut text = format!("{MAGIC}\nname {name}\nseed {}\n", to_hex(&seed));
+        seed.zeroize();
+        let res = replace_file(&dir.join(KEY_FILE), &text);
+        text.zeroize();
+        res?;
+        Witness::open(dir)
+    }
+
+    /// Open the witness in `dir`.
+    pub fn open(dir: &Path) -> Result<Witness, AppError> {
+        let path = dir.join(KEY_FILE);
+        let mut text = std::fs::read_to_string(&path).map_err(|e| {
+            AppError::new(
+                ErrorCode::NotAVault,
+                format!(
+                    "{} is not a witness folder ({e}); create one with `khronika witness init`",
+                    dir.display()
+                ),
+            )
+        })?;
+        let parsed = (|| {
+            let mut l = text.lines();
+            (l.next()? == MAGIC).then_some(())?;
+            let name = l.next()?.strip_prefix("name ")?.to_owned();
+            let seed = from_hex::<32>(l.next()?.strip_prefix("seed ")?)?;
+            Some((name, seed))
+        })();
+        text.zeroize();
+        let (name, mut seed) = parsed.ok_or_else(|| {
+            AppError::new(ErrorCode::Damaged, format!("{} is damaged", path.display()))
+        })?;
+        let key = SigningKey::from_seed(&Key32::from_bytes(seed));
+        seed.zeroize();
+        Ok(Witness {
+            dir: dir.to_path_buf(),
+            name,
+            key,
+        })
+    }
+
+    /// The witness's verifier key (cosignature/v1), for logs and verifiers to pin.
+    pub fn vkey(&self) -> String {
+        VerifierKey::cosignature_v1(&self.name, self.key.public())
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    }
+
+    fn seen_path(&self, device: &DeviceId) -> PathBuf {
+        self.dir
+            .join("logs")
+            .join(format!("{}.seen", device.to_hex()))
+    }
+
+    fn read_seen(&self, device: &DeviceId) -> Result<Option<(String, Seen)>, AppError> {
+        let path = self.seen_path(device);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io("reading witness state", e)),
+        };
+        let parsed = (|| {
+            let mut l = text.lines();
+            let vkey = l.next()?.strip_prefix("vkey ")?.to_owned();
+            let size = l.next()?.strip_prefix("size ")?.parse().ok()?;
+            let root = from_hex::<32>(l.next()?.strip_prefix("root ")?)?;
+            Some((vkey, Seen { size, root }))
+        })();
+        parsed.map(Some).ok_or_else(|| {
+            AppError::new(ErrorCode::Damaged, format!("{} is damaged", path.display()))
+        })
+    }
+
+    /// Cosign the newest checkpoint of every device log in `vault` that extends what this
+    /// witness saw; refuse (and report) any that does not. `now` is the cosignature time in
+    /// seconds since 1970.
+    pub fn cosign(&self, vault: &LockedVault, now: u64) -> Result<Vec<Outcome>, AppError> {
+        let signer = CosignatureV1Signer::new(&self.name, &self.key, now)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        let backend = vault.backend();
+        let mut out = Vec::new();
+        for dk in vault.device_keys()? {
+            let device = dk.device;
+            let (_, sizes) = list_log(backend, &device)?;
+            let Some(&size) = sizes.last() else { continue };
+            let result = self.cosign_one(vault, &dk.vkey, device, size, &signer);
+            out.push(Outcome {
+                device,
+                size,
+                result,
+            });
+        }
+        backend.barrier()?;
+        Ok(out)
+    }
+
+    fn cosign_one(
+        &self,
+        vault: &LockedVault,
+        vkey: &str,
+        device: DeviceId,
+        size: u64,
+        signer: &CosignatureV1Signer<'_>,
+    ) -> Result<(), String> {
+        let backend = vault.backend();
+        let seen = self.read_seen(&device).map_err(|e| e.message)?;
+        if let Some((pinned, _)) = &seen
+            && pinned != vkey
+        {
+            return Err(format!("the log's key changed (pinned {pinned}); refusing"));
+        }
+        let log_key = VerifierKey::parse(vkey).map_err(|e| e.to_string())?;
+        let note = backend
+            .read(&ObjectPath::checkpoint(&device, size))
+            .map_err(|e| e.to_string())?;
+        let last = seen.map(|(_, s)| s);
+        let proof = match last {
+            Some(s) if s.size < size => {
+                let st = LogState::load(backend, vault.marker().vault, device, genesis_key, |_| {
+                    Ok(())
+                })
+                .map_err(|e| e.to_string())?;
+                if st.size() < size {
+                    return Err(format!(
+                        "the log holds {} entries but its checkpoint says {size}",
+                        st.size()
+                    ));
+                }
+                match consistency_proof(st.tree(), s.size, size) {
+                    Ok(p) => p,
+                    Err(ProofOrSource::Proof(e)) => return Err(e.to_string()),
+                    Err(ProofOrSource::Source(never)) => match never {},
+                }
+            }
+            _ => Vec::new(),
+        };
+        let (now_seen, line) =
+            witness(&log_key, last, &note, &proof, signer).map_err(|e| e.to_string())?;
+        let key_id = VerifierKey::parse(&self.vkey())
+            .map(|k| k.key_id())
+            .map_err(|e| e.to_string())?;
+        backend
+            .create(
+                &ObjectPath::cosignature(&device, size, key_id),
+                &cosignature_object(&line),
+            )
+            .map_err(|e| e.to_string())?;
+        let state = format!(
+            "vkey {vkey}\nsize {}\nroot {}\n",
+            now_seen.size,
+            to_hex(&now_seen.root)
+        );
+        replace_file(&self.seen_path(&device), &state).map_err(|e| e.message)?;
+        Ok(())
+    }
+}
