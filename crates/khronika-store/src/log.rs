@@ -709,6 +709,20 @@ mod tests {
                 let note = be.read(&ObjectPath::checkpoint(&d, cp.size)).unwrap();
                 prop_assert_eq!(Checkpoint::open(&note, &key.public()).unwrap(), cp);
             }
+            // Every pair of checkpoints is linked by a valid consistency proof, and every entry
+            // has a valid inclusion proof in every checkpoint that covers it.
+            let sizes = list_log(&be, &d).unwrap().1;
+            let tree = st.tree();
+            for (i, &a) in sizes.iter().enumerate() {
+                for &b in &sizes[i..] {
+                    let proof = crate::merkle::consistency_proof(tree, a, b).map_err(|_| "proof").unwrap();
+                    prop_assert!(crate::merkle::verify_consistency(a, b, &tree.root_at(a), &tree.root_at(b), &proof).is_ok());
+                }
+                let idx = a / 2;
+                let proof = crate::merkle::inclusion_proof(tree, idx, a).map_err(|_| "proof").unwrap();
+                let leaf = crate::merkle::NodeSource::node(tree, 0, idx).map_err(|_| "leaf").unwrap();
+                prop_assert!(crate::merkle::verify_inclusion(&leaf, idx, a, &proof, &tree.root_at(a)).is_ok());
+            }
             // At most one partial bundle is left, and it is the last.
             let (bundles, _) = list_log(&be, &d).unwrap();
             prop_assert!(bundles.iter().all(|b| b.partials.len() <= usize::from(!b.full)));
