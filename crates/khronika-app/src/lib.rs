@@ -11,6 +11,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod devices;
 pub mod disclosure;
 pub mod error;
 pub mod history;

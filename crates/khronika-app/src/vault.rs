@@ -50,6 +50,8 @@ pub struct LogLine {
 pub struct UnlockedVault {
     pub(crate) vault: LockedVault,
     pub(crate) member: MemberId,
+    /// The member's secret: signs device grants when a new device is enrolled.
+    pub(crate) member_secret: Key32,
     pub(crate) device_key: SigningKey,
     pub(crate) epochs: BTreeMap<(CompartmentId, u32), EpochKeys>,
     pub(crate) log: LogState,
@@ -58,11 +60,11 @@ pub struct UnlockedVault {
     pub(crate) blob_index: HashMap<CompartmentId, HashMap<[u8; 32], BlobLoc>>,
 }
 
-fn member_sign_key(secret: &Key32) -> SigningKey {
+pub(crate) fn member_sign_key(secret: &Key32) -> SigningKey {
     SigningKey::from_seed(&kdf::derive("khronika 2026-11 member signing v1", secret))
 }
 
-fn member_wrap_key(secret: &Key32) -> WrapSecret {
+pub(crate) fn member_wrap_key(secret: &Key32) -> WrapSecret {
     WrapSecret::from_seed(&kdf::derive("khronika 2026-11 member wrap v1", secret))
 }
 
@@ -357,6 +359,7 @@ impl LockedVault {
         let mut v = UnlockedVault {
             vault: self,
             member,
+            member_secret: secret,
             device_key,
             epochs: BTreeMap::new(),
             log: LogState::new(VaultId([0; 16]), device),

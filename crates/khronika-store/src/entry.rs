@@ -41,6 +41,10 @@ pub mod entry_kind {
     pub const KEY_EPOCH: u8 = 2;
     /// An evidence file was added.
     pub const EVIDENCE_ADD: u8 = 3;
+    /// A device was revoked (reported seized) at a cut-off checkpoint.
+    pub const DEVICE_REVOKE: u8 = 4;
+    /// A quarantined entry of a revoked device was accepted or rejected by a person.
+    pub const QUARANTINE_DECISION: u8 = 5;
 }
 
 /// Kinds of objects an entry can list.

@@ -215,6 +215,104 @@ impl KeyEpoch {
     }
 }
 
+/// The public payload of a device revocation: entries of `device` from index `cutoff` on are
+/// quarantined. `root` is the revoked log's RFC 6962 root at `cutoff` (the checkpoint the
+/// revocation trusts, ideally one a witness cosigned).
+///
+/// ```text
+/// device 16 | cutoff u64 | root 32 | time i64 (ms)      = 64 bytes
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    /// The revoked device.
+    pub device: DeviceId,
+    /// Entries from this index on are quarantined.
+    pub cutoff: u64,
+    /// The revoked log's root at `cutoff`.
+    pub root: [u8; 32],
+    /// When, by the revoking device's clock (ms since 1970).
+    pub time_ms: i64,
+}
+
+impl Revocation {
+    /// Encode.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64);
+        b.extend_from_slice(&self.device.0);
+        b.extend_from_slice(&self.cutoff.to_be_bytes());
+        b.extend_from_slice(&self.root);
+        b.extend_from_slice(&self.time_ms.to_be_bytes());
+        b
+    }
+
+    /// Decode.
+    pub fn decode(b: &[u8]) -> Result<Self, String> {
+        if b.len() != 64 {
+            return Err(format!(
+                "revocation payload of {} bytes, expected 64",
+                b.len()
+            ));
+        }
+        let arr = |r: std::ops::Range<usize>| b[r].to_vec();
+        Ok(Self {
+            device: DeviceId(arr(0..16).try_into().map_err(|_| "device")?),
+            cutoff: u64::from_be_bytes(arr(16..24).try_into().map_err(|_| "cutoff")?),
+            root: arr(24..56).try_into().map_err(|_| "root")?,
+            time_ms: i64::from_be_bytes(arr(56..64).try_into().map_err(|_| "time")?),
+        })
+    }
+}
+
+/// A person's decision on one quarantined entry.
+///
+/// ```text
+/// device 16 | index u64 | decision u8 (1 accept, 2 reject) | time i64 (ms)   = 33 bytes
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    /// The revoked device.
+    pub device: DeviceId,
+    /// The entry's index in its log.
+    pub index: u64,
+    /// True to accept the entry as trusted, false to reject it.
+    pub accept: bool,
+    /// When (ms since 1970).
+    pub time_ms: i64,
+}
+
+impl Decision {
+    /// Encode.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(33);
+        b.extend_from_slice(&self.device.0);
+        b.extend_from_slice(&self.index.to_be_bytes());
+        b.push(if self.accept { 1 } else { 2 });
+        b.extend_from_slice(&self.time_ms.to_be_bytes());
+        b
+    }
+
+    /// Decode.
+    pub fn decode(b: &[u8]) -> Result<Self, String> {
+        if b.len() != 33 {
+            return Err(format!(
+                "decision payload of {} bytes, expected 33",
+                b.len()
+            ));
+        }
+        let accept = match b[24] {
+            1 => true,
+            2 => false,
+            d => return Err(format!("unknown decision {d}")),
+        };
+        Ok(Self {
+            device: DeviceId(b[0..16].try_into().map_err(|_| "device")?),
+            index: u64::from_be_bytes(b[16..24].try_into().map_err(|_| "index")?),
+            accept,
+            time_ms: i64::from_be_bytes(b[25..33].try_into().map_err(|_| "time")?),
+        })
+    }
+}
+
 /// Length unit of a compartment description before sealing.
 pub const INFO_PAD: usize = 64;
 
@@ -238,6 +336,36 @@ pub fn info_name(plain: &[u8]) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn revocations_and_decisions_round_trip() {
+        let r = Revocation {
+            device: DeviceId([7; 16]),
+            cutoff: 42,
+            root: [9; 32],
+            time_ms: -5,
+        };
+        assert_eq!(Revocation::decode(&r.encode()).unwrap(), r);
+        assert!(Revocation::decode(&r.encode()[..63]).is_err());
+        for accept in [true, false] {
+            let d = Decision {
+                device: DeviceId([1; 16]),
+                index: 3,
+                accept,
+                time_ms: 7,
+            };
+            assert_eq!(Decision::decode(&d.encode()).unwrap(), d);
+        }
+        let mut bad = Decision {
+            device: DeviceId([1; 16]),
+            index: 3,
+            accept: true,
+            time_ms: 7,
+        }
+        .encode();
+        bad[24] = 3;
+        assert!(Decision::decode(&bad).is_err());
+    }
 
     #[test]
     fn info_padding_round_trip() {

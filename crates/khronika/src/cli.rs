@@ -118,6 +118,27 @@ enum Command {
     /// Run a witness: a keyless node that cosigns checkpoints that extend what it saw
     #[command(subcommand)]
     Witness(WitnessCommand),
+    /// Set up another device of this vault in a new folder (same member, new device key)
+    Enrol {
+        /// The new device's vault folder (absent or empty)
+        folder: PathBuf,
+    },
+    /// Revoke a device reported seized: its entries after the cut-off go to quarantine
+    Revoke {
+        /// The device id (or its first characters), as `khronika keys` prints it
+        device: String,
+        /// The cut-off checkpoint size [default: its newest checkpoint a witness cosigned]
+        #[arg(long, value_name = "SIZE")]
+        cutoff: Option<u64>,
+    },
+    /// List quarantined entries of revoked devices, or accept or reject one
+    Quarantine {
+        /// `accept` or `reject`, followed by DEVICE:INDEX
+        #[arg(value_parser = ["accept", "reject"])]
+        action: Option<String>,
+        /// The entry, as DEVICE:INDEX (device id or its first characters)
+        entry: Option<String>,
+    },
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
@@ -364,6 +385,99 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             witness,
         } => verify_proof(&proof, vkey, file.as_deref(), &witness, cli.json, &mut out),
         Command::Witness(w) => witness_command(w, fs, &root, cli.json, &mut out),
+        Command::Enrol { folder } => {
+            let v = unlock(fs.clone(), &root, pf)?;
+            let device = v.enrol(fs, &folder)?;
+            if cli.json {
+                output::json(
+                    &mut out,
+                    &json!({"device": device.to_hex(), "folder": folder}),
+                )
+                .map_err(stdout_err)?;
+            } else {
+                output::line(
+                    &mut out,
+                    &format!(
+                        "enrolled device {} in {}",
+                        device.to_hex(),
+                        folder.display()
+                    ),
+                )
+                .map_err(stdout_err)?;
+            }
+            Ok(())
+        }
+        Command::Revoke { device, cutoff } => {
+            let mut v = unlock(fs, &root, pf)?;
+            let d = v.find_device(&device)?;
+            let r = v.revoke(d, cutoff)?;
+            if cli.json {
+                let j = json!({"device": r.device.to_hex(), "cutoff": r.cutoff, "witnessed": r.witnessed, "quarantined": r.quarantined});
+                output::json(&mut out, &j).map_err(stdout_err)?;
+            } else {
+                output::line(&mut out, &format!("revoked device {} at checkpoint size {}; {} later entr(y/ies) in quarantine", r.device.short(), r.cutoff, r.quarantined)).map_err(stdout_err)?;
+                if !r.witnessed {
+                    eprintln!(
+                        "khronika: warning: no witness cosigned that checkpoint; entries before it rest on the seized key alone"
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Quarantine { action, entry } => {
+            let mut v = unlock(fs, &root, pf)?;
+            if let Some(action) = action {
+                let entry = entry.ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Usage,
+                        "give the entry as DEVICE:INDEX, as `khronika quarantine` lists it",
+                    )
+                })?;
+                let (d, i) = entry
+                    .split_once(':')
+                    .and_then(|(d, i)| Some((d, i.parse::<u64>().ok()?)))
+                    .ok_or_else(|| {
+                        AppError::new(ErrorCode::Usage, format!("`{entry}` is not DEVICE:INDEX"))
+                    })?;
+                let device = v.find_device(d)?;
+                v.decide(device, i, action == "accept")?;
+                output::line(
+                    &mut out,
+                    &format!("{action}ed entry {i} of device {}", device.short()),
+                )
+                .map_err(stdout_err)?;
+                return Ok(());
+            }
+            let items = v.quarantine();
+            if cli.json {
+                let j: Vec<_> = items
+                    .iter()
+                    .map(|(l, t)| json!({"device": l.entry.body.device.to_hex(), "index": l.entry.body.index, "kind": kind_name(l.entry.body.kind),
+                                         "status": t.as_str(), "evidence": l.evidence.as_ref().map(|p| json!({"id": p.id, "name": p.name, "sha256": p.sha256}))}))
+                    .collect();
+                output::json(&mut out, &json!(j)).map_err(stdout_err)?;
+            } else if items.is_empty() {
+                eprintln!("khronika: nothing is in quarantine");
+            } else {
+                for (l, t) in &items {
+                    let what = l.evidence.as_ref().map_or_else(
+                        || kind_name(l.entry.body.kind).to_owned(),
+                        |p| format!("{} {}", p.id, p.name),
+                    );
+                    output::line(
+                        &mut out,
+                        &format!(
+                            "{}:{:<6} {:<11} {what}",
+                            l.entry.body.device.short(),
+                            l.entry.body.index,
+                            t.as_str()
+                        ),
+                    )
+                    .map_err(stdout_err)?;
+                }
+            }
+            Ok(())
+        }
         Command::Keys => {
             let keys = LockedVault::open(fs, &root)?.device_keys()?;
             if cli.json {
@@ -535,6 +649,8 @@ fn cat(
 }
 
 fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
+    let trust = v.trust();
+    let status = |r: &khronika_app::catalog::EvidenceRecord| trust.trust(&r.device, r.index);
     if json {
         let items: Vec<_> = v
             .evidence()
@@ -542,7 +658,8 @@ fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliErro
             .map(|r| {
                 let p = &r.payload;
                 json!({"id": p.id, "name": p.name, "size": p.size, "sha256": p.sha256, "media_type": p.media_type,
-                       "added": p.time, "added_by": p.added_by, "device": p.device, "clock": p.clock})
+                       "added": p.time, "added_by": p.added_by, "device": p.device, "clock": p.clock,
+                       "status": status(r).as_str()})
             })
             .collect();
         return output::json(out, &json!(items)).map_err(stdout_err);
@@ -567,12 +684,16 @@ fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliErro
         output::line(
             out,
             &format!(
-                "{:<17}  {:<20}  {:>10}  {:<24}  {}",
+                "{:<17}  {:<20}  {:>10}  {:<24}  {}{}",
                 p.id,
                 when,
                 human_bytes(p.size),
                 p.media_type,
-                p.name
+                p.name,
+                match status(r) {
+                    khronika_app::devices::Trust::Trusted => String::new(),
+                    t => format!("  [{}]", t.as_str().to_uppercase()),
+                }
             ),
         )
         .map_err(stdout_err)?;
@@ -585,6 +706,8 @@ fn kind_name(k: u8) -> &'static str {
         entry_kind::DEVICE_GENESIS => "device-genesis",
         entry_kind::KEY_EPOCH => "key-epoch",
         entry_kind::EVIDENCE_ADD => "evidence-added",
+        entry_kind::DEVICE_REVOKE => "device-revoked",
+        entry_kind::QUARANTINE_DECISION => "quarantine-decision",
         _ => "unknown",
     }
 }

@@ -12,5 +12,6 @@ mod help;
 mod history;
 mod hygiene;
 mod proofs;
+mod revocation;
 mod util;
 mod witness;
