@@ -14,7 +14,7 @@ use crate::entry::{Entry, entry_kind, object_kind};
 use crate::log::{BUNDLE_WIDTH, Checkpoint, Frontier, LogState, leaf_hash, list_devices};
 use crate::merkle::NodeSource;
 use crate::path::PathKind;
-use crate::payloads::Genesis;
+use crate::payloads::{Genesis, Revocation};
 use crate::{Backend, BackendError, DeviceId, ObjectPath, StoreError, pack};
 
 /// One thing wrong, naming the object concerned.
@@ -182,17 +182,23 @@ pub fn verify(
         Err(e) => report.problem("log/", format!("cannot list logs: {e}")),
     }
     let mut referenced: BTreeSet<[u8; 32]> = BTreeSet::new();
+    let mut logs = BTreeMap::new();
+    let mut revocations = Vec::new();
     for device in devices {
         report.devices.push(device);
-        verify_log(
+        if let Some(st) = verify_log(
             backend,
             vault,
             device,
             &present,
             &mut referenced,
+            &mut revocations,
             &mut report,
-        );
+        ) {
+            logs.insert(device, st);
+        }
     }
+    check_revocations(&logs, &revocations, &mut report);
     // 3. Anything present but never referenced is left over from an interrupted write.
     let orphans = present.keys().filter(|h| !referenced.contains(*h)).count();
     if orphans > 0 {
@@ -271,8 +277,9 @@ fn verify_log(
     device: DeviceId,
     present: &BTreeMap<[u8; 32], Found>,
     referenced: &mut BTreeSet<[u8; 32]>,
+    revocations: &mut Vec<(DeviceId, u64, Revocation)>,
     report: &mut Report,
-) {
+) -> Option<LogState> {
     let log_name = format!("log/{}", device.to_hex());
     let mut frontier = Frontier::default();
     let mut roots: BTreeMap<u64, [u8; 32]> = BTreeMap::new();
@@ -285,6 +292,12 @@ fn verify_log(
         for o in &e.body.objects {
             check_listed(present, referenced, *o, e, &log_name, &mut missing);
         }
+        if e.body.kind == entry_kind::DEVICE_REVOKE {
+            match Revocation::decode(&e.body.payload) {
+                Ok(r) => revocations.push((device, e.body.index, r)),
+                Err(w) => missing.push((log_name.clone(), format!("entry {}: {w}", e.body.index))),
+            }
+        }
         Ok(())
     });
     report.entries_checked += entries;
@@ -295,7 +308,7 @@ fn verify_log(
         Ok(st) => st,
         Err(e) => {
             report.store_error(&log_name, e);
-            return;
+            return None;
         }
     };
     let Some(key) = st.key else {
@@ -305,7 +318,7 @@ fn verify_log(
                 "log has checkpoints but no entries: every entry was deleted",
             );
         }
-        return;
+        return None;
     };
     for &size in st.checkpoints() {
         let path = ObjectPath::checkpoint(&device, size);
@@ -339,6 +352,36 @@ fn verify_log(
             st.size() - last
         )),
         _ => {}
+    }
+    Some(st)
+}
+
+/// Every revocation's cut-off must be a point of the revoked device's log as it is stored:
+/// the root it names is the log's root at that size. Entries after it are quarantined.
+fn check_revocations(
+    logs: &BTreeMap<DeviceId, LogState>,
+    revocations: &[(DeviceId, u64, Revocation)],
+    report: &mut Report,
+) {
+    for (by, index, r) in revocations {
+        let at = format!("log/{}", by.to_hex());
+        match logs.get(&r.device) {
+            None => report.problem(&at, format!("entry {index} revokes device {}, whose log is missing", r.device.short())),
+            Some(st) if st.size() < r.cutoff => report.problem(
+                format!("log/{}", r.device.to_hex()),
+                format!("revoked at size {} by entry {index} of {at}, but the log now has only {} entries: it was rolled back", r.cutoff, st.size()),
+            ),
+            Some(st) if st.tree().root_at(r.cutoff) != r.root => report.problem(
+                format!("log/{}", r.device.to_hex()),
+                format!("its history up to the revocation cut-off ({}) differs from what entry {index} of {at} recorded: it was rewritten", r.cutoff),
+            ),
+            Some(st) => report.notes.push(format!(
+                "device {} revoked at size {} (entry {index} of {at}); {} later entr(y/ies) are quarantined until reviewed",
+                r.device.short(),
+                r.cutoff,
+                st.size() - r.cutoff
+            )),
+        }
     }
 }
 
@@ -511,6 +554,78 @@ mod tests {
             .into_iter()
             .find(|p| p.contains("/tile/entries/"))
             .unwrap()
+    }
+
+    /// A second device's log on `be` holding one revocation of device `D`.
+    fn revoke_d(be: &MemBackend, cutoff: u64, root: [u8; 32]) {
+        let dev2 = DeviceId([9; 16]);
+        let key = SigningKey::from_seed(&Key32::from_bytes([10; 32]));
+        let member = SigningKey::from_seed(&Key32::from_bytes([4; 32]));
+        let g = Genesis::new(
+            &V,
+            &dev2,
+            key.public(),
+            crate::MemberId([5; 16]),
+            &member,
+            WrapPublic([6; 32]),
+            WrapPublic([7; 32]),
+            0,
+        );
+        let mut st = LogState::new(V, dev2);
+        st.stage(
+            &key,
+            entry_kind::DEVICE_GENESIS,
+            CompartmentId::NONE,
+            0,
+            vec![],
+            vec![],
+            g.encode(),
+        )
+        .unwrap();
+        let r = Revocation {
+            device: D,
+            cutoff,
+            root,
+            time_ms: 1,
+        };
+        st.stage(
+            &key,
+            entry_kind::DEVICE_REVOKE,
+            CompartmentId::NONE,
+            0,
+            vec![],
+            vec![],
+            r.encode(),
+        )
+        .unwrap();
+        st.commit(be, &key).unwrap();
+    }
+
+    #[test]
+    fn revocations_must_match_the_revoked_log() {
+        let be = log_of(6);
+        let st = LogState::load(&be, V, D, genesis_key, |_| Ok(())).unwrap();
+        let good = st.tree().root_at(4);
+        revoke_d(&be, 4, good);
+        let r = verify(&be, V, &mut |_| {});
+        assert!(r.is_ok(), "{:?}", r.problems);
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains("revoked at size 4") && n.contains("2 later")),
+            "{:?}",
+            r.notes
+        );
+
+        let be = log_of(6);
+        revoke_d(&be, 4, [0xee; 32]);
+        let p = problems(&be);
+        assert!(p.iter().any(|p| p.contains("rewritten")), "{p:?}");
+
+        let be = log_of(6);
+        revoke_d(&be, 9, good);
+        let p = problems(&be);
+        assert!(p.iter().any(|p| p.contains("rolled back")), "{p:?}");
     }
 
     #[test]

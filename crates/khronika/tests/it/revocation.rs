@@ -155,7 +155,11 @@ fn a_seized_device_is_revoked_and_its_later_entries_are_quarantined() {
     with(&office, &["revoke", &laptop_id, "--cutoff", "99"])
         .refused(2, &["no checkpoint of size 99"]);
     // Everything still verifies, and the history shows the revocation and the decisions.
-    env.cmd().vault(&office).arg("verify").run().ok();
+    let report = env.cmd().vault(&office).arg("verify").run().ok().stdout();
+    assert!(
+        report.contains("revoked at size 2") && report.contains("quarantined"),
+        "{report}"
+    );
     let log = with(&office, &["log"]).ok().stdout();
     assert!(
         log.contains("device-revoked") && log.contains("quarantine-decision"),
