@@ -130,9 +130,16 @@ impl UnlockedVault {
         );
         for p in backend.list(&prefix)? {
             if let Some((path, _)) = ObjectPath::parse(&p) {
-                let line = String::from_utf8(backend.read(&path)?)
-                    .map_err(|_| damaged(format!("{path} is not text")))?;
-                checkpoint.push_str(&line);
+                // A damaged cosignature is left out (verify names it) rather than spoiling
+                // the proof.
+                let Ok(line) = String::from_utf8(backend.read(&path)?) else {
+                    continue;
+                };
+                let one_line = line.strip_suffix('\n').filter(|l| !l.contains('\n'));
+                if one_line.is_some_and(|l| khronika_store::note::Signature::parse_line(l).is_ok())
+                {
+                    checkpoint.push_str(&line);
+                }
             }
         }
         let log_origin = origin(&m.vault, &rec.device);

@@ -211,6 +211,17 @@ impl Witness {
         {
             return Err(format!("the log's key changed (pinned {pinned}); refusing"));
         }
+        let key_id = VerifierKey::parse(&self.vkey())
+            .map(|k| k.key_id())
+            .map_err(|e| e.to_string())?;
+        let cosig_path = ObjectPath::cosignature(&device, size, key_id);
+        if backend.len(&cosig_path).is_ok()
+            && let Some((_, s)) = &seen
+            && s.size == size
+        {
+            // Already cosigned in an earlier round: nothing new to sign.
+            return Ok(());
+        }
         let log_key = VerifierKey::parse(vkey).map_err(|e| e.to_string())?;
         let note = backend
             .read(&ObjectPath::checkpoint(&device, size))
@@ -238,14 +249,8 @@ impl Witness {
         };
         let (now_seen, line) =
             witness(&log_key, last, &note, &proof, signer).map_err(|e| e.to_string())?;
-        let key_id = VerifierKey::parse(&self.vkey())
-            .map(|k| k.key_id())
-            .map_err(|e| e.to_string())?;
         backend
-            .create(
-                &ObjectPath::cosignature(&device, size, key_id),
-                &cosignature_object(&line),
-            )
+            .create(&cosig_path, &cosignature_object(&line))
             .map_err(|e| e.to_string())?;
         let state = format!(
             "vkey {vkey}\nsize {}\nroot {}\n",

@@ -430,7 +430,31 @@ fn check_cosignatures(
     }
 }
 
-/// Every hash tile present must hold exactly the tree's hashes it names.
+/// The hash tiles a log must hold at the size of its newest checkpoint (they are written
+/// before it): every full tile and the partial tile of each level.
+fn expected_tiles(size: u64) -> Vec<(u8, u64, Option<u16>)> {
+    let mut out = Vec::new();
+    for level in 0u8..8 {
+        let count = size.checked_shr(8 * u32::from(level)).unwrap_or(0);
+        if count == 0 {
+            break;
+        }
+        for n in 0..count / BUNDLE_WIDTH {
+            out.push((level, n, None));
+        }
+        if count % BUNDLE_WIDTH > 0 {
+            out.push((
+                level,
+                count / BUNDLE_WIDTH,
+                Some((count % BUNDLE_WIDTH) as u16),
+            ));
+        }
+    }
+    out
+}
+
+/// Every hash tile present must hold exactly the tree's hashes it names, and every tile the
+/// newest checkpoint implies must be present.
 fn check_hash_tiles(backend: &dyn Backend, device: &DeviceId, st: &LogState, report: &mut Report) {
     let listing = match backend.list(&ObjectPath::log_prefix(device)) {
         Ok(l) => l,
@@ -480,6 +504,14 @@ fn check_hash_tiles(backend: &dyn Backend, device: &DeviceId, st: &LogState, rep
         }
         if bytes != want {
             report.problem(path.as_str(), "hash tile does not match the log's entries");
+        }
+    }
+    if let Some(&size) = st.checkpoints().last() {
+        for (level, n, w) in expected_tiles(size.min(st.size())) {
+            let path = ObjectPath::hash_tile(device, level, n, w);
+            if backend.len(&path).is_err() {
+                report.problem(path.as_str(), "missing hash tile");
+            }
         }
     }
 }

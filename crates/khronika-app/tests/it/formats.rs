@@ -548,6 +548,12 @@ fn vault_files() -> Vec<(String, Vec<u8>)> {
             ObjectPath::checkpoint(&device_id(), 3).as_str().to_owned(),
             note.into_bytes(),
         ),
+        (
+            ObjectPath::hash_tile(&device_id(), 0, 0, Some(3))
+                .as_str()
+                .to_owned(),
+            entries.iter().flat_map(|e| leaf_hash(e.bytes())).collect(),
+        ),
     ]
 }
 
@@ -596,7 +602,7 @@ fn materialise(root: &Path, files: &[(String, Vec<u8>)]) {
 fn golden_vault_opens_and_reads() {
     let golden = golden_text("vault.txt", &encode_vault(&vault_files()));
     let files = decode_vault(&golden);
-    assert_eq!(files.len(), 6);
+    assert_eq!(files.len(), 7);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("vault");
     materialise(&root, &files);

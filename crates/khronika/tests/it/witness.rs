@@ -33,6 +33,8 @@ fn a_witness_cosigns_growth_and_refuses_rollback_and_forks() {
 
     let ids = env.add(&[env.input("a.txt", b"first")]);
     assert!(cosign().ok().stdout().contains("cosigned"));
+    // A second round with nothing new is not a refusal.
+    assert!(cosign().ok().stdout().contains("cosigned"));
     // Keep the vault as it was at size 3, then grow it and cosign size 4.
     let old = env.path("vault-at-3");
     copy_dir(&env.vault(), &old);
