@@ -442,7 +442,7 @@ fn expected_tiles(size: u64) -> Vec<(u8, u64, Option<u16>)> {
         for n in 0..count / BUNDLE_WIDTH {
             out.push((level, n, None));
         }
-        if count % BUNDLE_WIDTH > 0 {
+        if !count.is_multiple_of(BUNDLE_WIDTH) {
             out.push((
                 level,
                 count / BUNDLE_WIDTH,
