@@ -126,7 +126,8 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Every object whose path starts with `prefix` (which ends in `/`, or is empty for all),
     /// as raw strings: the caller parses them and reports anything foreign.
     fn list(&self, prefix: &str) -> Result<Vec<String>, BackendError>;
-    /// Remove a superseded partial log bundle. Nothing else is ever removed.
+    /// Remove a superseded partial log bundle or partial hash tile (a wider one exists).
+    /// Nothing else is ever removed.
     fn remove_superseded(&self, path: &ObjectPath) -> Result<(), BackendError>;
     /// Return once every object created so far is durable.
     fn barrier(&self) -> Result<(), BackendError>;

@@ -2,7 +2,9 @@
 //!
 //! - Content-addressed: `objects/<2 hex>/<64 hex>`, named by the SHA-256 of the stored bytes.
 //! - Log objects, named by position: `log/<device hex>/tile/entries/<N>[.p/<W>]` (C2SP
-//!   tlog-tiles entry bundles) and `log/<device hex>/checkpoint/<size, 20 digits>`.
+//!   tlog-tiles entry bundles), `log/<device hex>/tile/<L>/<N>[.p/<W>]` (hash tiles),
+//!   `log/<device hex>/checkpoint/<size, 20 digits>`, and
+//!   `log/<device hex>/cosignature/<size, 20 digits>/<witness key id, 8 hex>`.
 //!
 //! A path is plain ASCII relative to the vault root and never contains `..`.
 
