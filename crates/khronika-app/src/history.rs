@@ -110,3 +110,74 @@ impl LockedVault {
         Ok((cp, text))
     }
 }
+
+/// A consistency proof between two sizes of one device's log (RFC 9162 §2.1.4).
+#[derive(Debug, Clone)]
+pub struct Consistency {
+    /// The log's origin.
+    pub origin: String,
+    /// The older size.
+    pub old_size: u64,
+    /// The newer size.
+    pub new_size: u64,
+    /// Root at the older size.
+    pub old_root: [u8; 32],
+    /// Root at the newer size.
+    pub new_root: [u8; 32],
+    /// The proof hashes.
+    pub proof: Vec<[u8; 32]>,
+}
+
+impl LockedVault {
+    /// Prove that `device`'s log at `new_size` (default: its newest checkpoint) extends the
+    /// log at `old_size`. Needs no key.
+    pub fn consistency(
+        &self,
+        device: DeviceId,
+        old_size: u64,
+        new_size: Option<u64>,
+    ) -> Result<Consistency, AppError> {
+        use khronika_store::merkle::{ProofOrSource, consistency_proof};
+        let (_, sizes) = list_log(self.backend(), &device)?;
+        let new_size = match new_size.or_else(|| sizes.last().copied()) {
+            Some(n) => n,
+            None => {
+                return Err(damaged(format!(
+                    "device {} has no checkpoint",
+                    device.short()
+                )));
+            }
+        };
+        let st = khronika_store::log::LogState::load(
+            self.backend(),
+            self.marker.vault,
+            device,
+            khronika_store::verify::genesis_key,
+            |_| Ok(()),
+        )?;
+        if new_size > st.size() {
+            return Err(AppError::new(
+                ErrorCode::Usage,
+                format!("the log has {} entries, fewer than {new_size}", st.size()),
+            ));
+        }
+        let proof = match consistency_proof(st.tree(), old_size, new_size) {
+            Ok(p) => p,
+            Err(ProofOrSource::Proof(e)) => {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!("no consistency proof from {old_size} to {new_size}: {e}"),
+                ));
+            }
+            Err(ProofOrSource::Source(never)) => match never {},
+        };
+        Ok(Consistency {
+            origin: origin(&self.marker.vault, &device),
+            old_size,
+            new_size,
+            old_root: st.tree().root_at(old_size),
+            new_root: st.tree().root_at(new_size),
+            proof,
+        })
+    }
+}

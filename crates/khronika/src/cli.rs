@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use base64::Engine;
 use clap::{Parser, Subcommand};
 use khronika_app::vault::{self, LockedVault, UnlockedVault};
 use khronika_app::{AppError, ErrorCode};
@@ -86,6 +87,18 @@ enum Command {
     },
     /// List the organisation's device keys: what a court or partner pins; needs no passphrase
     Keys,
+    /// Prove that a device's log only grew between two sizes (RFC 9162 consistency proof)
+    Consistency {
+        /// The older size (a checkpoint the other party holds)
+        #[arg(long, value_name = "SIZE")]
+        from: u64,
+        /// The newer size [default: the newest checkpoint]
+        #[arg(long, value_name = "SIZE")]
+        to: Option<u64>,
+        /// The device (id or its first characters) [default: this device]
+        #[arg(long)]
+        device: Option<String>,
+    },
     /// Write a proof that an evidence item is in the signed history, disclosing only chosen facts
     Prove {
         /// The evidence id (or its first characters)
@@ -475,6 +488,54 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
                     )
                     .map_err(stdout_err)?;
                 }
+            }
+            Ok(())
+        }
+        Command::Consistency { from, to, device } => {
+            let locked = LockedVault::open(fs, &root)?;
+            let d = match device {
+                None => locked.marker().device,
+                Some(prefix) => {
+                    let p = prefix.to_ascii_lowercase();
+                    let keys = locked.device_keys()?;
+                    let hits: Vec<_> = keys
+                        .iter()
+                        .filter(|k| k.device.to_hex().starts_with(&p))
+                        .collect();
+                    match hits.as_slice() {
+                        [k] if p.len() >= 6 => k.device,
+                        _ => {
+                            return Err(CliError::App(AppError::new(
+                                ErrorCode::NotFound,
+                                format!(
+                                    "no single device matches `{prefix}`; `khronika keys` lists them"
+                                ),
+                            )));
+                        }
+                    }
+                }
+            };
+            let c = locked.consistency(d, from, to)?;
+            let b64 = |h: &[u8; 32]| base64::engine::general_purpose::STANDARD.encode(h);
+            let j = json!({"origin": c.origin, "old_size": c.old_size, "new_size": c.new_size,
+                           "old_root": b64(&c.old_root), "new_root": b64(&c.new_root),
+                           "proof": c.proof.iter().map(b64).collect::<Vec<_>>()});
+            if cli.json {
+                output::json(&mut out, &j).map_err(stdout_err)?;
+            } else {
+                let mut text = format!(
+                    "{}\nfrom size {} (root {})\nto size {} (root {})\n",
+                    c.origin,
+                    c.old_size,
+                    b64(&c.old_root),
+                    c.new_size,
+                    b64(&c.new_root)
+                );
+                for h in &c.proof {
+                    text.push_str(&b64(h));
+                    text.push('\n');
+                }
+                output::line(&mut out, text.trim_end()).map_err(stdout_err)?;
             }
             Ok(())
         }

@@ -67,3 +67,87 @@ fn checkpoint_refuses_a_damaged_checkpoint() {
         .run()
         .refused(7, &["checkpoint"]);
 }
+
+#[test]
+fn consistency_proofs_link_an_old_checkpoint_to_the_new_one() {
+    use base64::Engine;
+    let b64 = |v: &serde_json::Value| -> [u8; 32] {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let env = Env::new();
+    env.init();
+    env.add(&[env.input("a.txt", b"one")]);
+    let old = env
+        .cmd()
+        .vault(&env.vault())
+        .args(["--json", "checkpoint"])
+        .run()
+        .ok()
+        .json();
+    env.add(&[env.input("b.txt", b"two"), env.input("c.txt", b"three")]);
+    let new = env
+        .cmd()
+        .vault(&env.vault())
+        .args(["--json", "checkpoint"])
+        .run()
+        .ok()
+        .json();
+    let c = env
+        .cmd()
+        .vault(&env.vault())
+        .args(["--json", "consistency", "--from", "3"])
+        .run()
+        .ok()
+        .json();
+    assert_eq!(c["old_size"], old["size"]);
+    assert_eq!(c["new_size"], new["size"]);
+    let hex = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    assert_eq!(
+        khronika_crypto::hash::to_hex(&b64(&c["old_root"])),
+        hex(&old["root"]),
+        "the old root is the one the old checkpoint signed"
+    );
+    assert_eq!(
+        khronika_crypto::hash::to_hex(&b64(&c["new_root"])),
+        hex(&new["root"])
+    );
+    let proof: Vec<[u8; 32]> = c["proof"].as_array().unwrap().iter().map(b64).collect();
+    let (o, n) = (
+        c["old_size"].as_u64().unwrap(),
+        c["new_size"].as_u64().unwrap(),
+    );
+    khronika_store::merkle::verify_consistency(
+        o,
+        n,
+        &b64(&c["old_root"]),
+        &b64(&c["new_root"]),
+        &proof,
+    )
+    .unwrap();
+    let mut bad = proof.clone();
+    bad[0][0] ^= 1;
+    assert!(
+        khronika_store::merkle::verify_consistency(
+            o,
+            n,
+            &b64(&c["old_root"]),
+            &b64(&c["new_root"]),
+            &bad
+        )
+        .is_err()
+    );
+    env.cmd()
+        .vault(&env.vault())
+        .args(["consistency", "--from", "99"])
+        .run()
+        .refused(2, &["99"]);
+    env.cmd()
+        .vault(&env.vault())
+        .args(["consistency", "--from", "0"])
+        .run()
+        .refused(2, &["no consistency proof"]);
+}
