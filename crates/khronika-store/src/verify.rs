@@ -529,14 +529,13 @@ mod tests {
     const V: VaultId = VaultId([1; 16]);
     const D: DeviceId = DeviceId([2; 16]);
 
-    /// A valid log of `n` entries (genesis + n-1 evidence entries without objects).
-    fn log_of(n: usize) -> MemBackend {
-        let be = MemBackend::new();
-        let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+    /// A log of `device` holding only its genesis entry (staged, not committed), and its key.
+    fn genesis_log(device: DeviceId, key_seed: u8) -> (LogState, SigningKey) {
+        let key = SigningKey::from_seed(&Key32::from_bytes([key_seed; 32]));
         let member = SigningKey::from_seed(&Key32::from_bytes([4; 32]));
         let g = Genesis::new(
             &V,
-            &D,
+            &device,
             key.public(),
             crate::MemberId([5; 16]),
             &member,
@@ -544,7 +543,7 @@ mod tests {
             WrapPublic([7; 32]),
             0,
         );
-        let mut st = LogState::new(V, D);
+        let mut st = LogState::new(V, device);
         st.stage(
             &key,
             entry_kind::DEVICE_GENESIS,
@@ -555,6 +554,13 @@ mod tests {
             g.encode(),
         )
         .unwrap();
+        (st, key)
+    }
+
+    /// A valid log of `n` entries (genesis + n-1 evidence entries without objects).
+    fn log_of(n: usize) -> MemBackend {
+        let be = MemBackend::new();
+        let (mut st, key) = genesis_log(D, 3);
         st.commit(&be, &key).unwrap();
         for i in 1..n {
             st.stage(
@@ -590,30 +596,7 @@ mod tests {
 
     /// A second device's log on `be` holding one revocation of device `D`.
     fn revoke_d(be: &MemBackend, cutoff: u64, root: [u8; 32]) {
-        let dev2 = DeviceId([9; 16]);
-        let key = SigningKey::from_seed(&Key32::from_bytes([10; 32]));
-        let member = SigningKey::from_seed(&Key32::from_bytes([4; 32]));
-        let g = Genesis::new(
-            &V,
-            &dev2,
-            key.public(),
-            crate::MemberId([5; 16]),
-            &member,
-            WrapPublic([6; 32]),
-            WrapPublic([7; 32]),
-            0,
-        );
-        let mut st = LogState::new(V, dev2);
-        st.stage(
-            &key,
-            entry_kind::DEVICE_GENESIS,
-            CompartmentId::NONE,
-            0,
-            vec![],
-            vec![],
-            g.encode(),
-        )
-        .unwrap();
+        let (mut st, key) = genesis_log(DeviceId([9; 16]), 10);
         let r = Revocation {
             device: D,
             cutoff,
