@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use khronika_backends::{EntryKind, Fs, LocalBackend};
+use khronika_backends::{Fs, LocalBackend};
 use khronika_crypto::sign::SigningKey;
 use khronika_crypto::{Key32, OsEntropy};
 use khronika_store::entry::{Entry, entry_kind};
@@ -22,7 +22,7 @@ use khronika_store::{Backend, CompartmentId, DeviceId, ObjectPath, Stored};
 
 use crate::error::{AppError, ErrorCode, io_error};
 use crate::keyslot;
-use crate::layout::{self, KEYS_DIR, MARKER, Marker, create_durable};
+use crate::layout::{self, MARKER, Marker, create_durable};
 use crate::time::now_ms;
 use crate::vault::{LogLine, UnlockedVault, member_sign_key, member_wrap_key};
 
@@ -270,37 +270,7 @@ impl UnlockedVault {
     /// Set up a new device of this vault in `new_root` (absent or empty): a copy of every
     /// object and log, this member's key slot, and a new device key granted by this member.
     pub fn enrol(&self, fs: Arc<dyn Fs>, new_root: &Path) -> Result<DeviceId, AppError> {
-        match fs
-            .kind(new_root)
-            .map_err(|e| io_error("looking at the new device's folder", e))?
-        {
-            Some(EntryKind::File) => {
-                return Err(AppError::new(
-                    ErrorCode::VaultExists,
-                    format!("{} is a file", new_root.display()),
-                ));
-            }
-            Some(EntryKind::Dir)
-                if !fs
-                    .list_dir(new_root)
-                    .map_err(|e| io_error("listing", e))?
-                    .is_empty() =>
-            {
-                return Err(AppError::new(
-                    ErrorCode::VaultExists,
-                    format!("{} is not empty; choose a new folder", new_root.display()),
-                ));
-            }
-            _ => {}
-        }
-        fs.create_dir_all(&new_root.join(KEYS_DIR))
-            .map_err(|e| io_error("creating the new device's folder", e))?;
-        if let Some(parent) = new_root.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs.sync_dir(parent)
-                .map_err(|e| io_error("creating the new device's folder", e))?;
-        }
-        fs.sync_dir(new_root)
-            .map_err(|e| io_error("creating the new device's folder", e))?;
+        layout::prepare_new_folder(fs.as_ref(), new_root)?;
         // Everything public: objects and logs, as a mirror would hold them.
         let from = self.vault.backend.as_ref();
         let to = LocalBackend::new(fs.clone(), new_root.to_path_buf());

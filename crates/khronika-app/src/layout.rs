@@ -103,6 +103,54 @@ pub fn device_slot(root: &Path) -> PathBuf {
     root.join(KEYS_DIR).join("device.key")
 }
 
+/// Make `root` a new vault folder with a `keys/` folder inside, durably: it must be absent or
+/// empty (a folder holding a vault, or anything else, is refused and left as it was).
+pub(crate) fn prepare_new_folder(fs: &dyn Fs, root: &Path) -> Result<(), AppError> {
+    let refuse = |why: String| {
+        Err(AppError::new(
+            ErrorCode::VaultExists,
+            format!("{why} (nothing was changed)"),
+        ))
+    };
+    match fs
+        .kind(root)
+        .map_err(|e| io_error("looking at the folder", e))?
+    {
+        Some(khronika_backends::EntryKind::File) => {
+            return refuse(format!(
+                "{} is a file; choose a folder for the vault",
+                root.display()
+            ));
+        }
+        Some(khronika_backends::EntryKind::Dir) => {
+            let entries = fs
+                .list_dir(root)
+                .map_err(|e| io_error("looking at the folder", e))?;
+            if entries.iter().any(|e| e.name == MARKER) {
+                return refuse(format!("{} already holds a vault", root.display()));
+            }
+            if !entries.is_empty() {
+                return refuse(format!(
+                    "{} is not empty; choose an empty or new folder for the vault",
+                    root.display()
+                ));
+            }
+        }
+        None => {
+            fs.create_dir_all(root)
+                .map_err(|e| io_error("creating the vault folder", e))?;
+            if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs.sync_dir(parent)
+                    .map_err(|e| io_error("creating the vault folder", e))?;
+            }
+        }
+    }
+    fs.create_dir_all(&root.join(KEYS_DIR))
+        .map_err(|e| io_error("creating the key folder", e))?;
+    fs.sync_dir(root)
+        .map_err(|e| io_error("creating the key folder", e))
+}
+
 /// Create a new file durably: write beside it, sync, link into place (never overwriting),
 /// remove the temporary name, sync the directory.
 pub(crate) fn create_durable(fs: &dyn Fs, path: &Path, bytes: &[u8]) -> Result<(), AppError> {

@@ -24,7 +24,7 @@ use khronika_store::{Backend, CompartmentId, DeviceId, MemberId, ObjectPath, Vau
 use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord};
 use crate::error::{AppError, ErrorCode, io_error};
 use crate::keyslot::{self, SlotError};
-use crate::layout::{self, KEYS_DIR, MARKER, Marker, create_durable};
+use crate::layout::{self, MARKER, Marker, create_durable};
 use crate::time::now_ms;
 
 /// A vault that has been found and checked, but holds no keys.
@@ -102,56 +102,7 @@ pub fn init(
     params: Argon2Params,
     rng: &mut dyn Entropy,
 ) -> Result<(UnlockedVault, RecoveryKey), AppError> {
-    match fs
-        .kind(root)
-        .map_err(|e| io_error("looking at the vault folder", e))?
-    {
-        Some(EntryKind::File) => {
-            return Err(AppError::new(
-                ErrorCode::VaultExists,
-                format!(
-                    "{} is a file; choose a folder for the vault",
-                    root.display()
-                ),
-            ));
-        }
-        Some(EntryKind::Dir) => {
-            let entries = fs
-                .list_dir(root)
-                .map_err(|e| io_error("looking at the vault folder", e))?;
-            if entries.iter().any(|e| e.name == MARKER) {
-                return Err(AppError::new(
-                    ErrorCode::VaultExists,
-                    format!(
-                        "{} already holds a vault; nothing was changed",
-                        root.display()
-                    ),
-                ));
-            }
-            if !entries.is_empty() {
-                return Err(AppError::new(
-                    ErrorCode::VaultExists,
-                    format!(
-                        "{} is not empty; choose an empty or new folder for the vault (nothing was changed)",
-                        root.display()
-                    ),
-                ));
-            }
-        }
-        None => {
-            fs.create_dir_all(root)
-                .map_err(|e| io_error("creating the vault folder", e))?;
-            if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs.sync_dir(parent)
-                    .map_err(|e| io_error("creating the vault folder", e))?;
-            }
-        }
-    }
-    let keys_dir = root.join(KEYS_DIR);
-    fs.create_dir_all(&keys_dir)
-        .map_err(|e| io_error("creating the key folder", e))?;
-    fs.sync_dir(root)
-        .map_err(|e| io_error("creating the key folder", e))?;
+    layout::prepare_new_folder(fs.as_ref(), root)?;
 
     let e = crypto_err;
     let vault = VaultId::random(rng).map_err(e)?;
