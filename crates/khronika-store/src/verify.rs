@@ -343,8 +343,14 @@ fn verify_log(
             },
         }
     }
-    check_hash_tiles(backend, &device, &st, report);
-    check_cosignatures(backend, &device, &st, report);
+    // One listing of the log's folder serves both checks.
+    match backend.list(&ObjectPath::log_prefix(&device)) {
+        Ok(listing) => {
+            check_hash_tiles(backend, &device, &st, &listing, report);
+            check_cosignatures(backend, &st, &listing, report);
+        }
+        Err(e) => report.problem(&log_name, format!("cannot list: {e}")),
+    }
     match st.checkpoints().last() {
         None => report.notes.push(format!("{log_name}: no checkpoint yet")),
         Some(&last) if last < st.size() => report.notes.push(format!(
@@ -390,15 +396,12 @@ fn check_revocations(
 /// policy: `verify-proof --witness`.)
 fn check_cosignatures(
     backend: &dyn Backend,
-    device: &DeviceId,
     st: &LogState,
+    listing: &[String],
     report: &mut Report,
 ) {
-    let Ok(listing) = backend.list(&ObjectPath::log_prefix(device)) else {
-        return; // already reported by the tile check
-    };
     for s in listing {
-        let Some((path, PathKind::Cosignature { size, key_id, .. })) = ObjectPath::parse(&s) else {
+        let Some((path, PathKind::Cosignature { size, key_id, .. })) = ObjectPath::parse(s) else {
             continue;
         };
         if !st.checkpoints().contains(&size) {
@@ -455,23 +458,20 @@ fn expected_tiles(size: u64) -> Vec<(u8, u64, Option<u16>)> {
 
 /// Every hash tile present must hold exactly the tree's hashes it names, and every tile the
 /// newest checkpoint implies must be present.
-fn check_hash_tiles(backend: &dyn Backend, device: &DeviceId, st: &LogState, report: &mut Report) {
-    let listing = match backend.list(&ObjectPath::log_prefix(device)) {
-        Ok(l) => l,
-        Err(e) => {
-            return report.problem(
-                format!("log/{}", device.to_hex()),
-                format!("cannot list: {e}"),
-            );
-        }
-    };
+fn check_hash_tiles(
+    backend: &dyn Backend,
+    device: &DeviceId,
+    st: &LogState,
+    listing: &[String],
+    report: &mut Report,
+) {
     for s in listing {
         let Some((
             path,
             PathKind::HashTile {
                 level, n, partial, ..
             },
-        )) = ObjectPath::parse(&s)
+        )) = ObjectPath::parse(s)
         else {
             continue;
         };
