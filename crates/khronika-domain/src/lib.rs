@@ -1,7 +1,50 @@
 //! Khronika's domain types, pure Rust with no IO, storage or async runtime.
 //!
-//! So far: what is recorded about an evidence file when it is added ([`evidence`]) and how its
-//! media type is recognised from its first bytes ([`media`]).
+//! - [`evidence`], [`media`]: what is recorded about an evidence file when it is added, and how
+//!   its media type is recognised from its first bytes.
+//! - The case model, after the HURIDOCS Events Standard Formats ("who did what to whom"):
+//!   [`case`] (cases), [`event`] (events, places, acts, involvements), [`person`] (persons,
+//!   names in several scripts, call signs, units and organisations, memberships over time),
+//!   [`source`] (sources, testimonies, reliability, consent), [`intervention`] (complaints,
+//!   appeals, applications, letters), [`link`] (links between records), and [`record`] (any
+//!   record with a `type` tag; sets of records as in import and export files).
+//! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
+//!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
+//!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
+//!
+//! Every record type serialises to JSON with stable snake_case field names and refuses unknown
+//! fields; every record type has `validate()`, which never panics and reports every problem
+//! with its field path. Parsing (of ids, dates, codes) is strict and happens when a value is
+//! read; rules that span fields, and "this must be filled in", are validation.
 
+pub mod case;
+pub mod date;
+pub mod event;
 pub mod evidence;
+pub mod ids;
+pub mod intervention;
+pub mod link;
 pub mod media;
+pub mod person;
+pub mod record;
+pub mod source;
+mod stable;
+pub mod term;
+pub mod validate;
+pub mod vocab;
+
+pub use case::Case;
+pub use date::{Date, DateError, FuzzyDate, FuzzyPoint, PartialDate, Precision};
+pub use event::{Act, Event, Involvement, InvolvementRole, LatLon, Place};
+pub use ids::{EvidenceId, IdError, RecordId, RecordKind};
+pub use intervention::{Intervention, InterventionStatus, NextStep, Reply};
+pub use link::{Link, LinkKind};
+pub use person::{
+    Membership, MembershipRole, NameKind, Person, PersonName, Script, Sex, Unit, UnitName,
+};
+pub use record::{Record, RecordSet, Reference};
+pub use source::{
+    Consent, Interview, InterviewMode, Provider, Reliability, Source, Testimony, Withdrawal,
+};
+pub use term::{LanguageCode, TermRef};
+pub use validate::{Problem, ValidationError};

@@ -1,0 +1,18 @@
+//! Tests of `khronika-domain`'s case model, as one test binary.
+//!
+//! - [`ids`]: record and evidence ids, text form, errors, property round trips.
+//! - [`dates`]: fuzzy dates: parsing, formatting, spans, overlap filters, order, properties.
+//! - [`validation`]: tables of records and the problems found, with their field paths.
+//! - [`json`]: serde round trips of every record type and the fixed JSON vectors in
+//!   `vectors/` (a change there is a deliberate format change).
+//! - [`malformed`]: bad JSON, truncated and mutated documents: errors, never panics.
+//! - [`fixtures`]: the fixed records the others use.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod dates;
+mod fixtures;
+mod ids;
+mod json;
+mod malformed;
+mod validation;
