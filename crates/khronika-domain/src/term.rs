@@ -21,35 +21,7 @@ use crate::stable::from_text;
 
 /// The vocabulary lists each field draws from. HURIDOCS list names, kept as the standard
 /// spells them.
-pub mod lists {
-    /// Act types (`Act::act_type`).
-    pub const TYPES_OF_ACTS: &str = "types_of_acts";
-    /// Methods of violence (`Act::methods`).
-    pub const METHODS_OF_VIOLENCE: &str = "methods_of_violence";
-    /// Degrees of involvement (`Involvement::degree`).
-    pub const DEGREES_OF_INVOLVEMENT: &str = "degrees_of_involvement";
-    /// Sex (`Person::sex`).
-    pub const SEX: &str = "sex";
-    /// Places (`Place::geo`).
-    pub const GEOGRAPHICAL_TERMS: &str = "geographical_terms";
-    /// Kinds of unit or organisation (`Unit::unit_type`).
-    pub const TYPES_OF_PERPETRATORS: &str = "types_of_perpetrators";
-    /// Kinds of source material (`Source::source_type`).
-    pub const TYPES_OF_SOURCE_MATERIAL: &str = "types_of_source_material";
-    /// A source's connection to what it tells (`relation` of sources and testimonies).
-    pub const SOURCE_CONNECTION_TO_INFORMATION: &str = "source_connection_to_information";
-    /// HURIDOCS kinds of intervention (`Intervention::kind`), mostly relief and publicity.
-    pub const TYPES_OF_INTERVENTION: &str = "types_of_intervention";
-    /// Khronika's kinds of intervention (`Intervention::kind`): complaint, appeal, court
-    /// application, letter…
-    pub const KHR_INTERVENTION_TYPES: &str = "khr_intervention_types";
-    /// The labels of [`crate::event::InvolvementRole`] (`khr:` and its stable name).
-    pub const KHR_INVOLVEMENT_ROLES: &str = "khr_involvement_roles";
-    /// The labels of [`crate::source::Reliability`].
-    pub const KHR_SOURCE_RELIABILITY: &str = "khr_source_reliability";
-    /// The labels of [`crate::intervention::InterventionStatus`].
-    pub const KHR_INTERVENTION_STATUSES: &str = "khr_intervention_statuses";
-}
+pub use crate::vocab::lists;
 
 /// Longest list name accepted.
 pub const MAX_LIST_LEN: usize = 64;

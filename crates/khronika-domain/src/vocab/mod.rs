@@ -54,6 +54,8 @@ pub mod lists {
     pub const TYPES_OF_DETENTION: &str = "types_of_detention";
     /// HURIDOCS: sex.
     pub const SEX: &str = "sex";
+    /// HURIDOCS: geographical terms (`Place::geo`).
+    pub const GEOGRAPHICAL_TERMS: &str = "geographical_terms";
     /// Khronika: a perpetrator's role in an act (ordered, carried out, was present, failed to act).
     pub const KHR_INVOLVEMENT_ROLES: &str = "khr_involvement_roles";
     /// Khronika: how reliable a source is (high, medium, low, unknown).
