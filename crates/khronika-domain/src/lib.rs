@@ -8,6 +8,9 @@
 //!   [`source`] (sources, testimonies, reliability, consent), [`intervention`] (complaints,
 //!   appeals, applications, letters), [`link`] (links between records), and [`record`] (any
 //!   record with a `type` tag; sets of records as in import and export files).
+//! - [`revision`]: records are never overwritten; each create or edit is a revision naming
+//!   the revisions it supersedes, and a deterministic fold over them, in any order, gives each
+//!   record's current value, its heads, and the fields in conflict for a person to resolve.
 //! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
 //!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
 //!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
@@ -27,6 +30,7 @@ pub mod link;
 pub mod media;
 pub mod person;
 pub mod record;
+pub mod revision;
 pub mod source;
 mod stable;
 pub mod term;
@@ -43,6 +47,10 @@ pub use person::{
     Membership, MembershipRole, NameKind, Person, PersonName, Script, Sex, Unit, UnitName,
 };
 pub use record::{Record, RecordSet, Reference};
+pub use revision::{
+    ChangeError, Edit, FieldChange, FieldConflict, Fold, FoldError, FoldedRecord, Revision,
+    RevisionId, RevisionIdError, changes,
+};
 pub use source::{
     Consent, Interview, InterviewMode, Provider, Reliability, Source, Testimony, Withdrawal,
 };

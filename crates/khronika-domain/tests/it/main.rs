@@ -6,6 +6,8 @@
 //! - [`json`]: serde round trips of every record type and the fixed JSON vectors in
 //!   `vectors/` (a change there is a deliberate format change).
 //! - [`malformed`]: bad JSON, truncated and mutated documents: errors, never panics.
+//! - [`revision`]: revisions and the fold: history, conflicts, resolution, any order of
+//!   arrival, malformed revisions.
 //! - [`fixtures`]: the fixed records the others use.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,4 +17,5 @@ mod fixtures;
 mod ids;
 mod json;
 mod malformed;
+mod revision;
 mod validation;
