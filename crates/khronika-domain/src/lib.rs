@@ -8,6 +8,8 @@
 //!   [`source`] (sources, testimonies, reliability, consent), [`intervention`] (complaints,
 //!   appeals, applications, letters), [`link`] (links between records), and [`record`] (any
 //!   record with a `type` tag; sets of records as in import and export files).
+//! - [`csv`]: records as CSV tables, one per record type, for people who keep spreadsheets:
+//!   export, and import that reports every bad row with its line and column.
 //! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
 //!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
 //!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
@@ -18,6 +20,7 @@
 //! read; rules that span fields, and "this must be filled in", are validation.
 
 pub mod case;
+pub mod csv;
 pub mod date;
 pub mod event;
 pub mod evidence;
