@@ -11,6 +11,8 @@
 //! - [`revision`]: records are never overwritten; each create or edit is a revision naming
 //!   the revisions it supersedes, and a deterministic fold over them, in any order, gives each
 //!   record's current value, its heads, and the fields in conflict for a person to resolve.
+//! - [`csv`]: records as CSV tables, one per record type, for people who keep spreadsheets:
+//!   export, and import that reports every bad row with its line and column.
 //! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
 //!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
 //!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
@@ -21,6 +23,7 @@
 //! read; rules that span fields, and "this must be filled in", are validation.
 
 pub mod case;
+pub mod csv;
 pub mod date;
 pub mod event;
 pub mod evidence;

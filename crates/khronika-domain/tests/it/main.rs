@@ -5,6 +5,8 @@
 //! - [`validation`]: tables of records and the problems found, with their field paths.
 //! - [`json`]: serde round trips of every record type and the fixed JSON vectors in
 //!   `vectors/` (a change there is a deliberate format change).
+//! - [`csv`]: CSV tables: round trips of every type, the fixed tables in `vectors/csv/`, and
+//!   import of what spreadsheets write (BOM, `;`, CRLF, Windows-1251, formulas, bad rows).
 //! - [`malformed`]: bad JSON, truncated and mutated documents: errors, never panics.
 //! - [`revision`]: revisions and the fold: history, conflicts, resolution, any order of
 //!   arrival, malformed revisions.
@@ -12,6 +14,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod csv;
 mod dates;
 mod fixtures;
 mod ids;
