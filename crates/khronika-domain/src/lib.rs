@@ -8,6 +8,8 @@
 //!   [`source`] (sources, testimonies, reliability, consent), [`intervention`] (complaints,
 //!   appeals, applications, letters), [`link`] (links between records), and [`record`] (any
 //!   record with a `type` tag; sets of records as in import and export files).
+//! - [`archive`]: the records of several compartments in one file (export, import, the sample),
+//!   validated together; [`sample`]: the sample dataset, invented cases in English and Russian.
 //! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
 //!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
 //!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
@@ -17,6 +19,7 @@
 //! with its field path. Parsing (of ids, dates, codes) is strict and happens when a value is
 //! read; rules that span fields, and "this must be filled in", are validation.
 
+pub mod archive;
 pub mod case;
 pub mod date;
 pub mod event;
@@ -27,12 +30,14 @@ pub mod link;
 pub mod media;
 pub mod person;
 pub mod record;
+pub mod sample;
 pub mod source;
 mod stable;
 pub mod term;
 pub mod validate;
 pub mod vocab;
 
+pub use archive::{ARCHIVE_FORMAT, Archive, ArchiveError, CompartmentRecords};
 pub use case::Case;
 pub use date::{Date, DateError, FuzzyDate, FuzzyPoint, PartialDate, Precision};
 pub use event::{Act, Event, Involvement, InvolvementRole, LatLon, Place};

@@ -6,13 +6,17 @@
 //! - [`json`]: serde round trips of every record type and the fixed JSON vectors in
 //!   `vectors/` (a change there is a deliberate format change).
 //! - [`malformed`]: bad JSON, truncated and mutated documents: errors, never panics.
+//! - [`archive`]: archives of several compartments: reading, and the rules across them.
+//! - [`sample`]: the sample dataset reads, is valid and has what demos need.
 //! - [`fixtures`]: the fixed records the others use.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod dates;
 mod fixtures;
 mod ids;
 mod json;
 mod malformed;
+mod sample;
 mod validation;
