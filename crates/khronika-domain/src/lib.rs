@@ -13,6 +13,8 @@
 //!   record's current value, its heads, and the fields in conflict for a person to resolve.
 //! - [`csv`]: records as CSV tables, one per record type, for people who keep spreadsheets:
 //!   export, and import that reports every bad row with its line and column.
+//! - [`archive`]: the records of several compartments in one file (export, import, the sample),
+//!   validated together; [`sample`]: the sample dataset, invented cases in English and Russian.
 //! - Building blocks: [`ids`] (`P-…` record ids, `E…` evidence ids), [`date`] (dates that carry
 //!   their precision: `2014-12`, `around 2017-04`, `2014-12..2015-02`), [`term`] (references
 //!   to vocabulary terms, language codes), and [`validate`] (errors with field paths).
@@ -22,6 +24,7 @@
 //! with its field path. Parsing (of ids, dates, codes) is strict and happens when a value is
 //! read; rules that span fields, and "this must be filled in", are validation.
 
+pub mod archive;
 pub mod case;
 pub mod csv;
 pub mod date;
@@ -34,12 +37,14 @@ pub mod media;
 pub mod person;
 pub mod record;
 pub mod revision;
+pub mod sample;
 pub mod source;
 mod stable;
 pub mod term;
 pub mod validate;
 pub mod vocab;
 
+pub use archive::{ARCHIVE_FORMAT, Archive, ArchiveError, CompartmentRecords};
 pub use case::Case;
 pub use date::{Date, DateError, FuzzyDate, FuzzyPoint, PartialDate, Precision};
 pub use event::{Act, Event, Involvement, InvolvementRole, LatLon, Place};

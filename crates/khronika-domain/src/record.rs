@@ -126,7 +126,7 @@ impl Record {
 }
 
 /// What the set-level checks need of each record type.
-trait Item: Check {
+pub(crate) trait Item: Check {
     fn id(&self) -> RecordId;
 
     fn defines(&self) -> Vec<(String, RecordId)> {
@@ -348,7 +348,7 @@ impl RecordSet {
 
     /// Every record with the path of its place in the set (`events[2]`), in the order of the
     /// fields and then of each list.
-    fn items(&self) -> Vec<(String, &dyn Item)> {
+    pub(crate) fn items(&self) -> Vec<(String, &dyn Item)> {
         fn add<'a, T: Item>(out: &mut Vec<(String, &'a dyn Item)>, name: &str, v: &'a [T]) {
             for (i, r) in v.iter().enumerate() {
                 out.push((format!("{name}[{i}]"), r));
@@ -401,27 +401,38 @@ impl RecordSet {
     /// Check every record, and that no id (of a record or an act) is used twice.
     pub fn validate(&self) -> Result<(), Vec<ValidationError>> {
         let mut c = Checker::new();
-        // First place each id is defined: (the record's position, the id's path).
-        let mut seen: HashMap<RecordId, (usize, String)> = HashMap::new();
-        for (n, (at, record)) in self.items().into_iter().enumerate() {
-            let at = Path::root().field(&at);
-            record.check(&at, &mut c);
+        self.check_at(&Path::root(), &mut c, &mut Defined::default());
+        c.finish()
+    }
+
+    /// Check every record, its path under `at`, and that no id it defines is in `defined`
+    /// already (then adds them): how [`RecordSet::validate`] and an archive's validation,
+    /// whose ids are unique across several sets, share one check.
+    pub(crate) fn check_at(&self, at: &Path, c: &mut Checker, defined: &mut Defined) {
+        for (here, record) in self.items() {
+            let n = defined.records;
+            defined.records += 1;
+            let at = at.field(&here);
+            record.check(&at, c);
             for (field, id) in record.defines() {
-                let here = format!("{}.{field}", at.as_str());
-                match seen.get(&id) {
+                let path = at.field(&field);
+                match defined.first.get(&id) {
                     // Repeats within one record are that record's own problem.
                     Some((m, _)) if *m == n => {}
-                    Some((_, first)) => c.add(
-                        &Path::root().field(&here),
-                        Problem::Duplicate(first.clone()),
-                    ),
+                    Some((_, first)) => c.add(&path, Problem::Duplicate(first.clone())),
                     None => {
-                        seen.insert(id, (n, here));
+                        defined.first.insert(id, (n, path.to_string()));
                     }
                 }
             }
         }
-        c.finish()
+    }
+
+    /// Every id the set defines: its records' and their acts'.
+    pub(crate) fn defined_ids(&self) -> impl Iterator<Item = RecordId> + '_ {
+        self.items()
+            .into_iter()
+            .flat_map(|(_, r)| r.defines().into_iter().map(|(_, id)| id))
     }
 
     /// Check that every reference names a record (or act) in this set or one for which
@@ -430,20 +441,39 @@ impl RecordSet {
         &self,
         exists: impl Fn(&RecordId) -> bool,
     ) -> Result<(), Vec<ValidationError>> {
-        let entries = self.items();
-        let defined: HashSet<RecordId> = entries
-            .iter()
-            .flat_map(|(_, r)| r.defines().into_iter().map(|(_, id)| id))
-            .collect();
+        let defined: HashSet<RecordId> = self.defined_ids().collect();
         let mut c = Checker::new();
-        for (at, record) in &entries {
+        self.check_references_at(&Path::root(), &mut c, &|id| {
+            defined.contains(id) || exists(id)
+        });
+        c.finish()
+    }
+
+    /// Reports, with paths under `at`, every reference to an id for which `known` is false.
+    pub(crate) fn check_references_at(
+        &self,
+        at: &Path,
+        c: &mut Checker,
+        known: &dyn Fn(&RecordId) -> bool,
+    ) {
+        for (here, record) in self.items() {
             for r in record.references() {
-                if !defined.contains(&r.id) && !exists(&r.id) {
-                    let path = Path::root().field(&format!("{at}.{}", r.path));
-                    c.add(&path, Problem::UnknownReference(r.id));
+                if !known(&r.id) {
+                    c.add(
+                        &at.field(&here).field(&r.path),
+                        Problem::UnknownReference(r.id),
+                    );
                 }
             }
         }
-        c.finish()
     }
+}
+
+/// The ids defined so far by the sets being checked together, for the uniqueness check.
+#[derive(Debug, Default)]
+pub(crate) struct Defined {
+    /// Where each id is first defined: the defining record's number, and the id's path.
+    first: HashMap<RecordId, (usize, String)>,
+    /// How many records have been checked, which numbers the next one.
+    records: usize,
 }

@@ -206,10 +206,6 @@ impl Path {
     pub(crate) fn index(&self, i: usize) -> Path {
         Path(format!("{}[{i}]", self.0))
     }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl fmt::Display for Path {

@@ -10,10 +10,13 @@
 //! - [`malformed`]: bad JSON, truncated and mutated documents: errors, never panics.
 //! - [`revision`]: revisions and the fold: history, conflicts, resolution, any order of
 //!   arrival, malformed revisions.
+//! - [`archive`]: archives of several compartments: reading, and the rules across them.
+//! - [`sample`]: the sample dataset reads, is valid and has what demos need.
 //! - [`fixtures`]: the fixed records the others use.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod archive;
 mod csv;
 mod dates;
 mod fixtures;
@@ -21,4 +24,5 @@ mod ids;
 mod json;
 mod malformed;
 mod revision;
+mod sample;
 mod validation;
