@@ -28,6 +28,10 @@ pub enum ErrorCode {
     StorageFull,
     /// Reading or writing the vault failed.
     Storage,
+    /// Input data (a record, an import file) is not valid; nothing was stored.
+    Invalid,
+    /// The member's role or grants do not allow this.
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -43,6 +47,8 @@ impl ErrorCode {
             ErrorCode::Damaged => 7,
             ErrorCode::StorageFull => 8,
             ErrorCode::Storage => 9,
+            ErrorCode::Invalid => 10,
+            ErrorCode::Forbidden => 11,
         }
     }
 
@@ -59,6 +65,8 @@ impl ErrorCode {
             ErrorCode::Damaged => "damaged",
             ErrorCode::StorageFull => "storage-full",
             ErrorCode::Storage => "storage-io",
+            ErrorCode::Invalid => "invalid-input",
+            ErrorCode::Forbidden => "forbidden",
         }
     }
 }

@@ -5,6 +5,7 @@
 //!   khronika-vault            public marker (text): format, vault, device, member, compartment
 //!   keys/member-<id>.key      the member's secret, sealed under their passphrase (Argon2id)
 //!   keys/device.key           this device's signing key, sealed under the member's key
+//!   keys/device-<member>.key  the same key sealed for another member who works here
 //!   objects/<aa>/<sha256>     content-addressed objects (packs, object lists)
 //!   log/<device>/…            device logs: entry bundles and checkpoints
 //!   tmp/                      objects being written (ciphertext only)
@@ -98,9 +99,15 @@ pub fn member_slot(root: &Path, member: &MemberId) -> PathBuf {
         .join(format!("member-{}.key", member.to_hex()))
 }
 
-/// Path of the device key slot.
+/// Path of the device key slot (sealed under the key of the member named in the marker).
 pub fn device_slot(root: &Path) -> PathBuf {
     root.join(KEYS_DIR).join("device.key")
+}
+
+/// Path of the device key slot sealed for another member who works on this device.
+pub fn member_device_slot(root: &Path, member: &MemberId) -> PathBuf {
+    root.join(KEYS_DIR)
+        .join(format!("device-{}.key", member.to_hex()))
 }
 
 /// Make `root` a new vault folder with a `keys/` folder inside, durably: it must be absent or

@@ -4,6 +4,10 @@
 //! - [`ingest`]: adding evidence files (chunk, seal, pack, log).
 //! - [`catalog`]: what is known about each evidence item, and reading it back.
 //! - [`check`]: verification, keyless and with the data.
+//! - [`records`]: cases and the other records as revisions in the log, folded to their
+//!   current state, with conflicts kept; import and export; the source register.
+//! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
+//!   and members with roles.
 //! - [`error`]: every user-facing error with a stable code and an exit status.
 //!
 //! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what
@@ -11,6 +15,7 @@
 
 pub mod catalog;
 pub mod check;
+pub mod compartments;
 pub mod devices;
 pub mod disclosure;
 pub mod error;
@@ -18,7 +23,10 @@ pub mod history;
 pub mod ingest;
 mod keyslot;
 pub mod layout;
+pub mod members;
 pub mod proof;
+pub mod records;
+mod sealed;
 pub mod time;
 pub mod vault;
 pub mod witness;

@@ -22,9 +22,12 @@ use khronika_store::verify::{genesis_key, object_list};
 use khronika_store::{Backend, CompartmentId, DeviceId, MemberId, ObjectPath, VaultId, pack};
 
 use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord};
+use crate::compartments::Directory;
 use crate::error::{AppError, ErrorCode, io_error};
 use crate::keyslot::{self, SlotError};
 use crate::layout::{self, MARKER, Marker, create_durable};
+use crate::members::{MemberPayload, Roster};
+use crate::records::RecordState;
 use crate::time::now_ms;
 
 /// A vault that has been found and checked, but holds no keys.
@@ -53,7 +56,14 @@ pub struct UnlockedVault {
     /// The member's secret: signs device grants when a new device is enrolled.
     pub(crate) member_secret: Key32,
     pub(crate) device_key: SigningKey,
+    /// The device key's seed: sealed again for members added on this device.
+    pub(crate) device_seed: Key32,
     pub(crate) epochs: BTreeMap<(CompartmentId, u32), EpochKeys>,
+    /// The secrets behind `epochs`, for grants.
+    pub(crate) epoch_secrets: BTreeMap<(CompartmentId, u32), Key32>,
+    pub(crate) directory: Directory,
+    pub(crate) roster: Roster,
+    pub(crate) records: RecordState,
     pub(crate) log: LogState,
     pub(crate) lines: Vec<LogLine>,
     pub(crate) evidence: Vec<EvidenceRecord>,
@@ -252,7 +262,21 @@ impl LockedVault {
 
     /// Unlock with the member's passphrase. Reads only; a wrong passphrase changes nothing.
     pub fn unlock(self, passphrase: &Passphrase) -> Result<UnlockedVault, AppError> {
-        let path = layout::member_slot(&self.root, &self.marker.member);
+        self.unlock_as(None, passphrase)
+    }
+
+    /// Unlock as the member whose id starts with `member` (at least 6 hex characters), or as
+    /// the device's own member when `None`.
+    pub fn unlock_as(
+        self,
+        member: Option<&str>,
+        passphrase: &Passphrase,
+    ) -> Result<UnlockedVault, AppError> {
+        let wanted = match member {
+            None => self.marker.member,
+            Some(m) => self.find_member_slot(m)?,
+        };
+        let path = layout::member_slot(&self.root, &wanted);
         let bytes = self.fs.read(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => AppError::new(
                 ErrorCode::Damaged,
@@ -265,7 +289,7 @@ impl LockedVault {
             SlotError::Damaged(w) => AppError::new(ErrorCode::Damaged, format!("the key slot {} is damaged: {w}", path.display())),
             SlotError::Params(w) => AppError::new(ErrorCode::Damaged, format!("the key slot {} asks for refused parameters: {w}", path.display())),
         })?;
-        if member != self.marker.member {
+        if member != wanted {
             return Err(AppError::new(
                 ErrorCode::Damaged,
                 format!("the key slot {} belongs to another member", path.display()),
@@ -274,8 +298,47 @@ impl LockedVault {
         self.unlock_with(member, secret)
     }
 
+    /// The member whose key slot on this device has an id starting with `prefix`.
+    fn find_member_slot(&self, prefix: &str) -> Result<MemberId, AppError> {
+        let p = prefix.trim().to_ascii_lowercase();
+        if p.len() < 6 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AppError::new(
+                ErrorCode::Usage,
+                format!(
+                    "`{prefix}` is not a member id: give at least 6 of its hex characters, as `khronika member ls` prints them"
+                ),
+            ));
+        }
+        let dir = self.root.join(layout::KEYS_DIR);
+        let names = self
+            .fs
+            .list_dir(&dir)
+            .map_err(|e| io_error("listing the key slots", e))?;
+        let mut hits = names.iter().filter_map(|d| {
+            let hex = d.name.strip_prefix("member-")?.strip_suffix(".key")?;
+            hex.starts_with(&p)
+                .then(|| khronika_crypto::hash::from_hex::<16>(hex))
+                .flatten()
+        });
+        match (hits.next(), hits.next()) {
+            (Some(m), None) => Ok(MemberId(m)),
+            (None, _) => Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("no member {prefix} has a key slot on this device"),
+            )),
+            _ => Err(AppError::new(
+                ErrorCode::Usage,
+                format!("{prefix} matches several members; give more characters"),
+            )),
+        }
+    }
+
     fn unlock_with(self, member: MemberId, secret: Key32) -> Result<UnlockedVault, AppError> {
-        let dpath = layout::device_slot(&self.root);
+        let dpath = if member == self.marker.member {
+            layout::device_slot(&self.root)
+        } else {
+            layout::member_device_slot(&self.root, &member)
+        };
         let dbytes = self
             .fs
             .read(&dpath)
@@ -312,7 +375,12 @@ impl LockedVault {
             member,
             member_secret: secret,
             device_key,
+            device_seed: seed,
             epochs: BTreeMap::new(),
+            epoch_secrets: BTreeMap::new(),
+            directory: Directory::default(),
+            roster: Roster::default(),
+            records: RecordState::default(),
             log: LogState::new(VaultId([0; 16]), device),
             lines: Vec::new(),
             evidence: Vec::new(),
@@ -373,6 +441,8 @@ impl UnlockedVault {
                     (e.body.compartment, e.body.epoch),
                     EpochKeys::derive(e.body.compartment, e.body.epoch, &secret),
                 );
+                self.epoch_secrets
+                    .insert((e.body.compartment, e.body.epoch), secret);
             }
         }
         for e in entries {
@@ -418,7 +488,20 @@ impl UnlockedVault {
             }
             self.lines.push(LogLine { entry: e, evidence });
         }
-        Ok(())
+        self.directory = Directory::fold(self.lines.iter().map(|l| &l.entry), &self.epochs);
+        let epochs = &self.epochs;
+        self.roster = Roster::fold(self.lines.iter().map(|l| &l.entry), |e| {
+            let keys = epochs.get(&(e.body.compartment, e.body.epoch))?;
+            crate::sealed::open_json::<MemberPayload>(
+                &e.body.payload,
+                keys,
+                &e.body.vault,
+                &e.body.device,
+                e.body.index,
+            )
+            .ok()
+        });
+        self.load_records()
     }
 
     /// The locked part (paths, backend).

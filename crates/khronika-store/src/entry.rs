@@ -3,7 +3,9 @@
 //! ```text
 //! field          size       meaning
 //! version        1          entry format version (1)
-//! kind           1          1 device genesis, 2 key epoch, 3 evidence added
+//! kind           1          1 device genesis, 2 key epoch, 3 evidence added, 4 device revoked,
+//!                           5 quarantine decision, 6 record revision, 7 member added,
+//!                           8 member removed, 9 source-identities opening
 //! vault          16         vault id
 //! device         16         device id (whose log this is)
 //! index          8          position in the device's log (u64, big-endian)
@@ -45,6 +47,15 @@ pub mod entry_kind {
     pub const DEVICE_REVOKE: u8 = 4;
     /// A quarantined entry of a revoked device was accepted or rejected by a person.
     pub const QUARANTINE_DECISION: u8 = 5;
+    /// A revision of a record (create or edit), sealed under its compartment.
+    pub const RECORD_REVISION: u8 = 6;
+    /// A member was added, with their role and public keys (sealed under the default
+    /// compartment, which every member holds).
+    pub const MEMBER_ADD: u8 = 7;
+    /// A member was removed (public: the member id and time).
+    pub const MEMBER_REVOKE: u8 = 8;
+    /// A member opened records of a source-identities compartment (sealed under it).
+    pub const SOURCE_OPENING: u8 = 9;
 }
 
 /// Kinds of objects an entry can list.

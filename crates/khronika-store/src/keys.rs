@@ -32,6 +32,8 @@ pub mod kind {
     pub const EPOCH_WRAP: u8 = 8;
     /// A compartment's sealed description (its name).
     pub const COMPARTMENT_INFO: u8 = 9;
+    /// A record revision's fields, when too large to travel inside its log entry.
+    pub const RECORD_BODY: u8 = 10;
 }
 
 /// The keys of one compartment at one epoch.

@@ -27,14 +27,18 @@ Exit status:
   3  the folder is not a vault, or init found one already there
   4  wrong passphrase
   5  an input file is missing, a folder, or unreadable
-  6  no evidence with that id
+  6  no evidence item or record with that id
   7  damaged or missing data (verify found problems)
   8  the disk is full
   9  reading or writing the vault failed
+ 10  input data (a record, an import file) is not valid; nothing was stored
+ 11  your role or your grants do not allow this
 
 Environment:
   KHRONIKA_VAULT        the vault folder (like --vault)
-  KHRONIKA_PASSPHRASE   the passphrase, for scripts (prefer --passphrase-file)";
+  KHRONIKA_PASSPHRASE   the passphrase, for scripts (prefer --passphrase-file)
+  KHRONIKA_MEMBER       unlock as this member (like --member)
+  EDITOR                the editor `create` and `edit` open when no --file is given";
 
 /// Khronika keeps a human-rights organisation's evidence encrypted, tamper-evident and safe
 /// from loss. Everything it stores is ciphertext; every change is a signed log entry.
@@ -52,6 +56,16 @@ struct Cli {
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     json: bool,
+
+    /// Unlock as this member (id or its first characters) [default: the device's own member]
+    #[arg(
+        long = "member",
+        id = "as_member",
+        global = true,
+        env = "KHRONIKA_MEMBER",
+        value_name = "ID"
+    )]
+    as_member: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -152,6 +166,8 @@ enum Command {
         /// The entry, as DEVICE:INDEX (device id or its first characters)
         entry: Option<String>,
     },
+    #[command(flatten)]
+    Records(crate::records::RecordCommand),
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
@@ -274,7 +290,7 @@ fn default_vault() -> Result<PathBuf, AppError> {
 
 /// Why a command did not succeed.
 #[derive(Debug)]
-enum CliError {
+pub(crate) enum CliError {
     /// An error for the person (or script) running the command.
     App(AppError),
     /// Standard output was closed by its reader (`khronika log | head`): stop quietly.
@@ -287,7 +303,7 @@ impl From<AppError> for CliError {
     }
 }
 
-fn stdout_err(e: std::io::Error) -> CliError {
+pub(crate) fn stdout_err(e: std::io::Error) -> CliError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         return CliError::OutputClosed;
     }
@@ -304,20 +320,25 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     };
     let fs = Arc::new(OsFs);
     let pf = cli.passphrase_file.as_deref();
+    let member = cli.as_member.as_deref();
     let mut out = std::io::stdout().lock();
     match cli.command {
+        Command::Records(cmd) => {
+            let mut v = unlock(fs, &root, pf, member)?;
+            crate::records::run(cmd, &mut v, pf, cli.json, &mut out)
+        }
         Command::Init => init(&root, pf, cli.json, &mut out),
         Command::Add { files } => {
             let sources = khronika_app::ingest::open_sources(&files)?;
-            let mut v = unlock(fs, &root, pf)?;
+            let mut v = unlock(fs, &root, pf, member)?;
             add(&mut v, sources, cli.json, &mut out)
         }
         Command::Cat { id, output } => {
-            let mut v = unlock(fs, &root, pf)?;
+            let mut v = unlock(fs, &root, pf, member)?;
             cat(&mut v, &id, output.as_deref(), &mut out)
         }
-        Command::Ls => ls(&unlock(fs, &root, pf)?, cli.json, &mut out),
-        Command::Log => log(&unlock(fs, &root, pf)?, cli.json, &mut out),
+        Command::Ls => ls(&unlock(fs, &root, pf, member)?, cli.json, &mut out),
+        Command::Log => log(&unlock(fs, &root, pf, member)?, cli.json, &mut out),
         Command::Checkpoint { vkey } => {
             let locked = LockedVault::open(fs, &root)?;
             if vkey {
@@ -354,7 +375,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             out: dir,
             disclose,
         } => {
-            let v = unlock(fs, &root, pf)?;
+            let v = unlock(fs, &root, pf, member)?;
             let fields: Vec<&str> = disclose.iter().map(String::as_str).collect();
             let package = v.prove(&id, &fields)?;
             let mut written = Vec::new();
@@ -399,7 +420,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         } => verify_proof(&proof, vkey, file.as_deref(), &witness, cli.json, &mut out),
         Command::Witness(w) => witness_command(w, fs, &root, cli.json, &mut out),
         Command::Enrol { folder } => {
-            let v = unlock(fs.clone(), &root, pf)?;
+            let v = unlock(fs.clone(), &root, pf, member)?;
             let device = v.enrol(fs, &folder)?;
             if cli.json {
                 output::json(
@@ -421,7 +442,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Revoke { device, cutoff } => {
-            let mut v = unlock(fs, &root, pf)?;
+            let mut v = unlock(fs, &root, pf, member)?;
             let d = v.find_device(&device)?;
             let r = v.revoke(d, cutoff)?;
             if cli.json {
@@ -438,7 +459,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Quarantine { action, entry } => {
-            let mut v = unlock(fs, &root, pf)?;
+            let mut v = unlock(fs, &root, pf, member)?;
             if let Some(action) = action {
                 let entry = entry.ok_or_else(|| {
                     AppError::new(
@@ -568,7 +589,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             let total = dir_size(&root);
             let bar = output::bytes_bar(total, "verifying");
             let report = if read_data {
-                let mut v = locked.unlock(&secrets::passphrase(pf, false)?)?;
+                let mut v = locked.unlock_as(member, &secrets::passphrase(pf, false)?)?;
                 v.verify_data(&mut |n| bar.inc(n))
             } else {
                 locked.verify(&mut |n| bar.inc(n))
@@ -579,9 +600,14 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn unlock(fs: Arc<OsFs>, root: &Path, pf: Option<&Path>) -> Result<UnlockedVault, AppError> {
+fn unlock(
+    fs: Arc<OsFs>,
+    root: &Path,
+    pf: Option<&Path>,
+    member: Option<&str>,
+) -> Result<UnlockedVault, AppError> {
     let locked = LockedVault::open(fs, root)?;
-    locked.unlock(&secrets::passphrase(pf, false)?)
+    locked.unlock_as(member, &secrets::passphrase(pf, false)?)
 }
 
 fn init(root: &Path, pf: Option<&Path>, json: bool, out: &mut impl Write) -> Result<(), CliError> {

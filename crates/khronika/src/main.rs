@@ -3,6 +3,7 @@
 mod cli;
 mod hardening;
 mod output;
+mod records;
 mod secrets;
 
 use std::process::ExitCode;

@@ -77,3 +77,36 @@ fn prompt(text: &str) -> Result<String, AppError> {
     rpassword::prompt_password(text)
         .map_err(|e| AppError::new(ErrorCode::Usage, format!("cannot read the passphrase: {e}")))
 }
+
+/// A new member's passphrase: from `file`, `KHRONIKA_NEW_PASSPHRASE`, or asked twice.
+pub fn new_passphrase(file: Option<&Path>) -> Result<Passphrase, AppError> {
+    let p = if let Some(f) = file {
+        from_file(f)?
+    } else if let Ok(v) = std::env::var("KHRONIKA_NEW_PASSPHRASE") {
+        Passphrase::new(v)
+    } else if std::io::stdin().is_terminal() {
+        let p = Passphrase::new(prompt("New member's passphrase: ")?);
+        let again = Passphrase::new(prompt("Again: ")?);
+        if again.expose() != p.expose() {
+            return Err(AppError::new(
+                ErrorCode::Usage,
+                "the two passphrases differ; nothing was changed. Try again.",
+            ));
+        }
+        p
+    } else {
+        return Err(AppError::new(
+            ErrorCode::Usage,
+            "no passphrase for the new member: use --new-passphrase-file FILE, set KHRONIKA_NEW_PASSPHRASE, or run in a terminal to be asked",
+        ));
+    };
+    if p.char_count() < MIN_PASSPHRASE_CHARS {
+        return Err(AppError::new(
+            ErrorCode::Usage,
+            format!(
+                "the new member's passphrase is shorter than {MIN_PASSPHRASE_CHARS} characters; choose a longer one"
+            ),
+        ));
+    }
+    Ok(p)
+}

@@ -7,5 +7,6 @@ mod crash;
 mod formats;
 mod keys;
 mod proofs;
+mod records;
 mod support;
 mod tamper;

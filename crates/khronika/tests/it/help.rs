@@ -16,10 +16,12 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
         (3, "not a vault"),
         (4, "wrong passphrase"),
         (5, "input file"),
-        (6, "no evidence with that id"),
+        (6, "no evidence item or record with that id"),
         (7, "damaged or missing data"),
         (8, "disk is full"),
         (9, "reading or writing the vault failed"),
+        (10, "not valid; nothing was stored"),
+        (11, "role or your grants"),
     ] {
         let line = text
             .lines()

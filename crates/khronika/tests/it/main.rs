@@ -12,6 +12,7 @@ mod help;
 mod history;
 mod hygiene;
 mod proofs;
+mod records;
 mod revocation;
 mod util;
 mod witness;

@@ -145,6 +145,11 @@ impl Cmd {
     }
 
     /// Give the passphrase through `KHRONIKA_PASSPHRASE`.
+    pub fn env(mut self, k: &str, v: impl AsRef<OsStr>) -> Cmd {
+        self.0.env(k, v);
+        self
+    }
+
     pub fn pass(mut self, p: &str) -> Cmd {
         self.0.env("KHRONIKA_PASSPHRASE", p);
         self
