@@ -136,9 +136,65 @@ fn invalid(what: &str, errors: &[ValidationError]) -> AppError {
     AppError::new(ErrorCode::Invalid, msg)
 }
 
-fn body_digest(fields: &BTreeMap<String, Value>) -> Result<String, AppError> {
+/// The committed digest of the fields a revision writes: SHA-256 (hex) of their compact JSON,
+/// keys sorted.
+pub fn body_digest(fields: &BTreeMap<String, Value>) -> Result<String, AppError> {
     let json = serde_json::to_vec(fields).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(to_hex(&sha256(&json)))
+}
+
+impl RevisionPayload {
+    /// The public commitments of this payload, for `fields` (the fields it writes, inline or in
+    /// its body blob), from its salts.
+    pub fn commitments(
+        &self,
+        fields: &BTreeMap<String, Value>,
+    ) -> Result<Vec<(u8, [u8; 32])>, AppError> {
+        let digest = body_digest(fields)?;
+        let salt = |name: &str| {
+            self.salts
+                .get(name)
+                .and_then(|s| from_hex::<32>(s))
+                .ok_or_else(|| AppError::new(ErrorCode::Damaged, format!("no `{name}` salt")))
+        };
+        Ok(vec![
+            (
+                field::RECORD,
+                khronika_store::keys::commitment(
+                    field::RECORD,
+                    &salt("record")?,
+                    self.record.as_bytes(),
+                ),
+            ),
+            (
+                field::BODY,
+                khronika_store::keys::commitment(field::BODY, &salt("body")?, digest.as_bytes()),
+            ),
+        ])
+    }
+
+    /// Seal for the entry at `index` of `device`'s log (§11.8 of FORMATS.md).
+    pub fn seal(
+        &self,
+        keys: &EpochKeys,
+        vault: &khronika_store::VaultId,
+        device: &khronika_store::DeviceId,
+        index: u64,
+        rng: &mut dyn khronika_crypto::Entropy,
+    ) -> Result<Vec<u8>, AppError> {
+        sealed::seal_json(self, keys, vault, device, index, rng)
+    }
+
+    /// Open a sealed revision payload.
+    pub fn open(
+        sealed: &[u8],
+        keys: &EpochKeys,
+        vault: &khronika_store::VaultId,
+        device: &khronika_store::DeviceId,
+        index: u64,
+    ) -> Result<Self, String> {
+        sealed::open_json(sealed, keys, vault, device, index)
+    }
 }
 
 impl RecordState {
@@ -209,7 +265,7 @@ impl UnlockedVault {
                 ),
             )
         };
-        let p: RevisionPayload = sealed::open_json(
+        let p = RevisionPayload::open(
             &e.body.payload,
             &keys,
             &e.body.vault,
@@ -222,15 +278,8 @@ impl UnlockedVault {
             (None, Some(b)) => self.read_body(&keys, b).map_err(damaged)?,
             _ => return Err(damaged("neither inline fields nor a body blob".into())),
         };
-        let check = |f: u8, name: &str, value: &[u8]| -> bool {
-            let salt = p.salts.get(name).and_then(|s| from_hex::<32>(s));
-            let want = e.body.commitments.iter().find(|(cf, _)| *cf == f);
-            matches!((salt, want), (Some(s), Some((_, c))) if khronika_store::keys::commitment(f, &s, value) == *c)
-        };
-        let digest = body_digest(&fields)?;
-        if !check(field::RECORD, "record", p.record.as_bytes())
-            || !check(field::BODY, "body", digest.as_bytes())
-        {
+        let want = p.commitments(&fields).map_err(|e| damaged(e.message))?;
+        if want != e.body.commitments {
             return Err(damaged("payload does not match its commitments".into()));
         }
         let record = RecordId::parse(&p.record).map_err(|w| damaged(w.to_string()))?;
@@ -278,26 +327,11 @@ impl UnlockedVault {
         let keys = self.newest_keys(c)?;
         let mut rng = OsEntropy;
         let e = |e: khronika_crypto::CryptoError| AppError::internal(e.to_string());
-        let digest = body_digest(&fields)?;
         let (rsalt, bsalt) = (
             khronika_crypto::Key32::random(&mut rng).map_err(e)?,
             khronika_crypto::Key32::random(&mut rng).map_err(e)?,
         );
         let record_text = record.to_string();
-        let commitments = vec![
-            (
-                field::RECORD,
-                khronika_store::keys::commitment(
-                    field::RECORD,
-                    rsalt.expose(),
-                    record_text.as_bytes(),
-                ),
-            ),
-            (
-                field::BODY,
-                khronika_store::keys::commitment(field::BODY, bsalt.expose(), digest.as_bytes()),
-            ),
-        ];
         let body_json =
             serde_json::to_vec(&fields).map_err(|e| AppError::internal(e.to_string()))?;
         let mut objects = Vec::new();
@@ -337,15 +371,9 @@ impl UnlockedVault {
                 ("body".to_owned(), to_hex(bsalt.expose())),
             ]),
         };
+        let commitments = payload.commitments(&fields)?;
         let m = &self.vault.marker;
-        let sealed = sealed::seal_json(
-            &payload,
-            &keys,
-            &m.vault,
-            &m.device,
-            self.log.next_index(),
-            &mut rng,
-        )?;
+        let sealed = payload.seal(&keys, &m.vault, &m.device, self.log.next_index(), &mut rng)?;
         let entry = self.log.stage(
             &self.device_key,
             entry_kind::RECORD_REVISION,

@@ -638,3 +638,145 @@ fn golden_vault_opens_and_reads() {
     let report = v.verify_data(&mut |_| {});
     assert!(report.is_ok(), "{:?}", report.problems);
 }
+
+// ---------------------------------------------------------------------------------------
+// Records, members, the source register, compartment descriptions (FORMATS §11.2, §11.8–11.11).
+
+fn salts(seed: u64, names: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let mut rng = SeededEntropy::new(seed);
+    names
+        .iter()
+        .map(|n| {
+            let mut b = [0u8; 32];
+            rng.fill(&mut b).unwrap();
+            ((*n).to_owned(), to_hex(&b))
+        })
+        .collect()
+}
+
+#[test]
+fn record_revision_payload_json_sealed_and_committed() {
+    use khronika_app::records::{RevisionPayload, body_digest};
+    use khronika_domain::{RecordId, RecordKind};
+    let record = RecordId::new(RecordKind::Case, seq(0x90)).to_string();
+    let fields: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(
+        serde_json::json!({"type": "case", "id": record, "title": "Обыск в офисе в Грозном",
+                           "compartment": "default", "summary": "Raid on the office.", "records": []}),
+    )
+    .unwrap();
+    let p = RevisionPayload {
+        v: 1,
+        record: record.clone(),
+        supersedes: vec![to_hex(&seq::<32>(0xa0))],
+        fields: Some(fields.clone()),
+        body_blob: None,
+        author: member_id().to_hex(),
+        time_ms: TIME_MS,
+        salts: salts(9, &["body", "record"]),
+    };
+    let json = serde_json::to_string(&p).unwrap();
+    let golden_json = golden_text("record-payload.json", &format!("{json}\n"));
+    let k = keys();
+    let sealed = p
+        .seal(
+            &k,
+            &vault_id(),
+            &device_id(),
+            4,
+            &mut SeededEntropy::new(10),
+        )
+        .unwrap();
+    let golden = golden_hex(
+        "record-payload.hex",
+        "The sealed payload of record revision entry 4 (tests/it/formats.rs, seed 10): the JSON\n\
+         of record-payload.json padded with spaces to a multiple of 256 bytes.",
+        &sealed,
+    );
+    let commitments = p.commitments(&fields).unwrap();
+    let mut ctext = String::from("# Commitments of record-payload.json: field id, SHA-256.\n");
+    for (f, c) in &commitments {
+        ctext.push_str(&format!("{f} {}\n", to_hex(c)));
+    }
+    let golden_c = golden_text("record-commitments.txt", &ctext);
+
+    let opened = RevisionPayload::open(&golden, &k, &vault_id(), &device_id(), 4).unwrap();
+    assert_eq!(
+        serde_json::to_string(&opened).unwrap(),
+        golden_json.trim_end()
+    );
+    assert!(RevisionPayload::open(&golden, &k, &vault_id(), &device_id(), 5).is_err());
+    // By hand: field 1 commits to the record id, field 2 to SHA-256 (hex) of the compact,
+    // key-sorted JSON of the fields.
+    let digest = to_hex(&sha256(serde_json::to_string(&fields).unwrap().as_bytes()));
+    assert_eq!(body_digest(&fields).unwrap(), digest);
+    let by_hand = |f: u8, salt: &str, value: &[u8]| {
+        let mut m = b"khronika commitment v1\x00".to_vec();
+        m.push(f);
+        m.extend_from_slice(&from_hex::<32>(salt).unwrap());
+        m.extend_from_slice(value);
+        to_hex(&sha256(&m))
+    };
+    let lines: Vec<&str> = golden_c.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("1 {}", by_hand(1, &p.salts["record"], record.as_bytes())),
+            format!("2 {}", by_hand(2, &p.salts["body"], digest.as_bytes())),
+        ]
+    );
+}
+
+#[test]
+fn member_and_opening_payloads_and_compartment_descriptions() {
+    use khronika_app::compartments::{info_plaintext, parse_info};
+    use khronika_app::members::{MemberPayload, Role};
+    use khronika_app::records::OpeningPayload;
+    let m = MemberPayload {
+        v: 1,
+        member: member_id().to_hex(),
+        role: Role::Documenter,
+        name: "Юрист М.".into(),
+        wrap: to_hex(&member_wrap().public().0),
+        sign: to_hex(&member_sign().public().0),
+        added_by: member_id().to_hex(),
+        time_ms: TIME_MS,
+    };
+    let golden = golden_text(
+        "member-payload.json",
+        &format!("{}\n", serde_json::to_string(&m).unwrap()),
+    );
+    let back: MemberPayload = serde_json::from_str(&golden).unwrap();
+    assert_eq!(back.role, Role::Documenter);
+    let o = OpeningPayload {
+        v: 1,
+        member: member_id().to_hex(),
+        purpose: "подготовка жалобы в ЕСПЧ".into(),
+        time_ms: TIME_MS,
+    };
+    let golden = golden_text(
+        "opening-payload.json",
+        &format!("{}\n", serde_json::to_string(&o).unwrap()),
+    );
+    let back: OpeningPayload = serde_json::from_str(&golden).unwrap();
+    assert_eq!(back.purpose, o.purpose);
+    // A compartment description: name, "\n", "source-identities", zero-padded to 64.
+    let golden = golden_hex(
+        "compartment-info-register.hex",
+        "The plaintext description of a source-identities compartment named `register`.",
+        &info_plaintext("register", true),
+    );
+    assert_eq!(golden.len(), 64);
+    assert_eq!(&golden[..26], b"register\nsource-identities");
+    assert!(golden[26..].iter().all(|&b| b == 0));
+    assert_eq!(parse_info(&golden).unwrap(), ("register".to_owned(), true));
+    assert_eq!(
+        parse_info(&info_plaintext("default", false)).unwrap(),
+        ("default".to_owned(), false)
+    );
+    assert!(
+        parse_info(&khronika_store::payloads::info_plaintext(
+            "x\nsomething-else"
+        ))
+        .is_err()
+    );
+}
