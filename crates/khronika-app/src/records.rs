@@ -519,11 +519,14 @@ impl UnlockedVault {
             .compartment_of
             .get(id)
             .copied()
-            .ok_or_else(|| not_found(id))
+            .ok_or_else(|| self.not_found(&id.to_string()))
     }
 
     fn folded(&self, id: &RecordId) -> Result<FoldedRecord, AppError> {
-        self.records.fold.get(id).ok_or_else(|| not_found(id))
+        self.records
+            .fold
+            .get(id)
+            .ok_or_else(|| self.not_found(&id.to_string()))
     }
 
     /// Find a record by its full id, or by a unique prefix of at least 8 characters after the
@@ -550,7 +553,7 @@ impl UnlockedVault {
             (Some(id), None) => Ok(*id),
             (None, _) => Err(AppError::new(
                 ErrorCode::NotFound,
-                format!("no record {text} that you can read; `khronika list` lists them"),
+                self.not_found(text).message,
             )),
             _ => Err(AppError::new(
                 ErrorCode::Usage,
@@ -725,6 +728,17 @@ impl UnlockedVault {
                 &errors,
             ));
         }
+        if !self.records.sealed_sources.is_empty()
+            && archive
+                .compartments
+                .iter()
+                .any(|c| c.source_identities && !c.records.is_empty())
+        {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "this import writes to the source-identities register; open the register first (--open-sources REASON), so that what it holds is compared and the opening is logged",
+            ));
+        }
         let mut report = ImportReport::default();
         // Check every existing record is in the compartment the import puts it in.
         for part in &archive.compartments {
@@ -840,11 +854,18 @@ pub struct OpeningPayload {
     pub time_ms: i64,
 }
 
-fn not_found(id: &RecordId) -> AppError {
-    AppError::new(
-        ErrorCode::NotFound,
-        format!("no record {id} that you can read; `khronika list` lists them"),
-    )
+impl UnlockedVault {
+    fn not_found(&self, id: &str) -> AppError {
+        let hint = if self.records.sealed_sources.is_empty() {
+            ""
+        } else {
+            "; if it is in the source-identities register, open the register first (--open-sources REASON)"
+        };
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("no record {id} that you can read; `khronika list` lists them{hint}"),
+        )
+    }
 }
 
 /// A fresh record id of `kind`.

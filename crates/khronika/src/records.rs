@@ -22,7 +22,12 @@ use crate::secrets;
 #[derive(Debug, Subcommand)]
 pub enum RecordCommand {
     /// Load the sample dataset (invented cases in English and Russian) into the vault
-    Sample,
+    Sample {
+        /// Open the source-identities register first, saying why (needed if the vault already
+        /// has one; the opening is logged)
+        #[arg(long, value_name = "REASON")]
+        open_sources: Option<String>,
+    },
     /// List records: cases, events, persons, units, sources, testimonies, interventions, links
     List {
         /// The kind of record [default: all]
@@ -103,6 +108,10 @@ pub enum RecordCommand {
         /// For CSV: import the valid rows and list the invalid ones, instead of importing nothing
         #[arg(long)]
         skip_invalid: bool,
+        /// Open the source-identities register first, saying why (needed when the import
+        /// writes to it; the opening is logged)
+        #[arg(long, value_name = "REASON")]
+        open_sources: Option<String>,
     },
     /// Export the records you can read, as JSON (everything) or CSV (one record type)
     Export {
@@ -223,7 +232,8 @@ pub fn run(
 ) -> Result<(), CliError> {
     let _ = pf;
     match cmd {
-        RecordCommand::Sample => {
+        RecordCommand::Sample { open_sources: os } => {
+            open_sources(v, os.as_deref())?;
             let archive = khronika_domain::sample::sample()
                 .map_err(|e| AppError::internal(format!("the built-in sample is broken: {e}")))?;
             let r = v.import_archive(&archive)?;
@@ -390,7 +400,11 @@ pub fn run(
             kind,
             compartment,
             skip_invalid,
-        } => import(v, &file, format, kind, compartment, skip_invalid, json, out),
+            open_sources: os,
+        } => {
+            open_sources(v, os.as_deref())?;
+            import(v, &file, format, kind, compartment, skip_invalid, json, out)
+        }
         RecordCommand::Export {
             format,
             kind,
