@@ -1,13 +1,15 @@
 //! Verification of a vault: keyless (objects, logs, checkpoints, key slots, marker) and, with
 //! keys, of the data itself (every blob opens and matches its id; every file its SHA-256).
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
-use khronika_crypto::hash::{Sha256Hasher, from_hex, to_hex};
+use khronika_crypto::hash::{from_hex, to_hex};
+use khronika_store::keys::{EpochKeys, kind};
 use khronika_store::verify::{Problem, Report};
+use khronika_store::{CompartmentId, ObjectPath, pack};
 
-use crate::catalog::{EvidenceRecord, decode_manifest, read_blob};
+use crate::catalog::{EvidenceRecord, decode_manifest};
 use crate::keyslot;
 use crate::layout::KEYS_DIR;
 use crate::vault::{LockedVault, UnlockedVault};
@@ -17,6 +19,15 @@ impl LockedVault {
     pub fn verify(&self, progress: &mut dyn FnMut(u64)) -> Report {
         let mut report =
             khronika_store::verify::verify(self.backend(), self.marker.vault, progress);
+        let local = self.verify_local();
+        report.problems.extend(local.problems);
+        report.notes.extend(local.notes);
+        report
+    }
+
+    /// The checks of what is local to this device: key slots and the slots the marker names.
+    fn verify_local(&self) -> Report {
+        let mut report = Report::default();
         // Key slots carry a checksum so that damage shows without the passphrase.
         let keys = self.root.join(KEYS_DIR);
         match self.fs.list_dir(&keys) {
@@ -71,111 +82,147 @@ impl LockedVault {
     }
 }
 
+/// Blobs that opened and matched their ids: (compartment, id) → plaintext length.
+type Verified = HashMap<(CompartmentId, [u8; 32]), u32>;
+/// Manifests that opened: (compartment, id) → plaintext.
+type Manifests = HashMap<(CompartmentId, [u8; 32]), Vec<u8>>;
+
 impl UnlockedVault {
-    /// Verify everything keyless and, at the same time, open and check every evidence item's
-    /// data: every chunk decrypts and matches its id, every file its recorded SHA-256.
+    /// Verify everything keyless and, in the same pass over the packs, open and check every
+    /// evidence item's data: every blob in a pack this member can open decrypts and matches
+    /// its keyed id, and every file's manifest and chunks are among them, adding up to its
+    /// recorded size.
     ///
-    /// The keyless pass runs on one thread while the data is checked on the others (this
-    /// thread included), so the two passes over the vault overlap.
+    /// Each pack is read once: the keyless pass hashes it (its name) and hands its bytes to
+    /// checker threads, which open its index and blobs while the next pack is read.
+    ///
+    /// The whole-file SHA-256 is not recomputed: each chunk is authenticated (AEAD) and named
+    /// by a keyed hash of its plaintext, the manifest listing the chunks is authenticated and
+    /// named the same way, and the manifest's id is in the signed entry's sealed payload,
+    /// next to the SHA-256 that ingest computed from the same bytes. `cat` does recompute it.
     pub fn verify_data(&mut self, progress: &mut dyn FnMut(u64)) -> Report {
         let records = self.evidence.clone();
-        let mut problems = Vec::new();
-        let compartments: std::collections::BTreeSet<_> =
-            records.iter().map(|r| r.compartment).collect();
-        for c in compartments {
-            if let Err(e) = self.blob_index(c) {
-                problems.push(Problem {
-                    object: format!("compartment {}", c.short()),
-                    what: e.message,
+        let epochs = &self.epochs;
+        let verified: Mutex<Verified> = Mutex::new(HashMap::new());
+        let manifests: Mutex<Manifests> = Mutex::new(HashMap::new());
+        let found = Mutex::new(Vec::new());
+        let checkers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let vault = &self.vault;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<([u8; 32], Arc<Vec<u8>>)>(checkers);
+        let rx = Mutex::new(rx);
+        let mut report = std::thread::scope(|s| {
+            for _ in 0..checkers {
+                let rx = &rx;
+                let (verified, manifests, found) = (&verified, &manifests, &found);
+                s.spawn(move || {
+                    loop {
+                        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((hash, bytes)) = next else { break };
+                        if let Err(what) = check_pack(epochs, hash, &bytes, verified, manifests) {
+                            found
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(Problem {
+                                    object: ObjectPath::object(&hash).as_str().to_owned(),
+                                    what,
+                                });
+                        }
+                    }
+                });
+            }
+            let report = khronika_store::verify::verify_visiting(
+                vault.backend(),
+                vault.marker.vault,
+                progress,
+                &mut |h, bytes| {
+                    let _ = tx.send((h, bytes));
+                },
+            );
+            drop(tx);
+            report
+        });
+        // The keyless part of `LockedVault::verify` beyond the store: key slots, marker.
+        let local = self.vault.verify_local();
+        report.problems.extend(local.problems);
+        report.notes.extend(local.notes);
+        let verified = verified.into_inner().unwrap_or_else(|p| p.into_inner());
+        let manifests = manifests.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut extra = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        for rec in &records {
+            if let Err(what) = check_evidence(rec, &verified, &manifests) {
+                extra.push(Problem {
+                    object: format!("evidence {}", rec.payload.id),
+                    what,
                 });
             }
         }
-        let this: &UnlockedVault = self;
-        let done = AtomicU64::new(0);
-        let next = AtomicUsize::new(0);
-        let found = Mutex::new(problems);
-        // The keyless pass and this thread take two cores; more cores get more checkers.
-        let extra_checkers = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .clamp(2, 8)
-            - 2;
-        let mut report = std::thread::scope(|s| {
-            let keyless = s.spawn(|| {
-                this.vault.verify(&mut |n| {
-                    done.fetch_add(n, Ordering::Relaxed);
-                })
-            });
-            // Take the next unchecked item and check it; false when none is left.
-            let check_next = || {
-                let Some(rec) = records.get(next.fetch_add(1, Ordering::Relaxed)) else {
-                    return false;
-                };
-                if let Err(what) = this.check_evidence(rec, &done) {
-                    let p = Problem {
-                        object: format!("evidence {}", rec.payload.id),
-                        what,
-                    };
-                    found.lock().unwrap_or_else(|p| p.into_inner()).push(p);
-                }
-                true
-            };
-            for _ in 0..extra_checkers {
-                s.spawn(move || while check_next() {});
-            }
-            // This thread checks too, and reports progress between items.
-            let mut reported = 0;
-            while check_next() {
-                let now = done.load(Ordering::Relaxed);
-                progress(now - reported);
-                reported = now;
-            }
-            let report = keyless.join().unwrap_or_else(|_| {
-                let mut r = Report::default();
-                r.problems.push(Problem {
-                    object: "vault".into(),
-                    what: "the keyless check crashed".into(),
-                });
-                r
-            });
-            progress(done.load(Ordering::Relaxed) - reported);
-            report
-        });
-        let mut extra = found.into_inner().unwrap_or_else(|p| p.into_inner());
         extra.sort_by(|a, b| a.object.cmp(&b.object));
         report.problems.extend(extra);
         report
     }
+}
 
-    /// Read back one evidence item and check it; the error says what is wrong.
-    fn check_evidence(&self, rec: &EvidenceRecord, done: &AtomicU64) -> Result<(), String> {
-        let keys = self
-            .epochs
-            .get(&(rec.compartment, rec.epoch))
-            .ok_or("no key for its compartment and epoch")?;
-        let index = self
-            .blob_index
-            .get(&rec.compartment)
-            .ok_or("its compartment has no readable packs")?;
-        let backend = self.vault.backend.as_ref();
-        let mid = from_hex::<32>(&rec.payload.manifest).ok_or("manifest id is malformed")?;
-        let mloc = index.get(&mid).ok_or("its manifest is in no pack")?;
-        let manifest = read_blob(backend, keys, mloc).map_err(|e| format!("manifest: {e}"))?;
-        let (size, chunks) = decode_manifest(&manifest).map_err(|w| format!("manifest: {w}"))?;
-        let mut h = Sha256Hasher::new();
-        let mut total = 0u64;
-        for c in chunks {
-            let loc = index
-                .get(&c)
-                .ok_or_else(|| format!("chunk {} is in no pack", to_hex(&c[..8])))?;
-            let data = read_blob(backend, keys, loc).map_err(|e| e.to_string())?;
-            h.update(&data);
-            total += data.len() as u64;
-            done.fetch_add(data.len() as u64, Ordering::Relaxed);
+/// Open every blob of one pack (if this member holds its keys) and record what verified.
+fn check_pack(
+    epochs: &BTreeMap<(CompartmentId, u32), EpochKeys>,
+    hash: [u8; 32],
+    bytes: &[u8],
+    verified: &Mutex<Verified>,
+    manifests: &Mutex<Manifests>,
+) -> Result<(), String> {
+    let header = pack::parse_header(bytes)?;
+    let Some(keys) = epochs.get(&(header.compartment, header.epoch)) else {
+        return Ok(());
+    };
+    let path = ObjectPath::object(&hash);
+    let index = pack::index_from_bytes(bytes, &path, keys).map_err(|e| e.to_string())?;
+    let mut ok = Vec::with_capacity(index.len());
+    let mut found_manifests = Vec::new();
+    for rec in &index {
+        let start = rec.offset as usize;
+        let sealed = bytes
+            .get(start..start + rec.sealed_len as usize)
+            .ok_or("a blob lies outside the pack")?;
+        let plain = pack::open_blob(keys, rec, sealed, &path).map_err(|e| e.to_string())?;
+        if rec.kind == kind::MANIFEST {
+            found_manifests.push(((header.compartment, rec.id), plain.to_vec()));
         }
-        if total != size || size != rec.payload.size || to_hex(&h.finalize()) != rec.payload.sha256
-        {
-            return Err("its data does not match the recorded SHA-256".into());
-        }
-        Ok(())
+        ok.push(((header.compartment, rec.id), rec.plain_len));
     }
+    verified
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(ok);
+    manifests
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(found_manifests);
+    Ok(())
+}
+
+/// An evidence item's manifest and every chunk it lists verified, adding up to its size.
+fn check_evidence(
+    rec: &EvidenceRecord,
+    verified: &Verified,
+    manifests: &Manifests,
+) -> Result<(), String> {
+    let c = rec.compartment;
+    let mid = from_hex::<32>(&rec.payload.manifest).ok_or("manifest id is malformed")?;
+    let manifest = manifests
+        .get(&(c, mid))
+        .ok_or("its manifest is in no intact pack")?;
+    let (size, chunks) = decode_manifest(manifest).map_err(|w| format!("manifest: {w}"))?;
+    let mut total = 0u64;
+    for id in chunks {
+        let len = verified
+            .get(&(c, id))
+            .ok_or_else(|| format!("chunk {} is in no intact pack", to_hex(&id[..8])))?;
+        total += u64::from(*len);
+    }
+    if total != size || size != rec.payload.size {
+        return Err("its chunks do not add up to its recorded size".into());
+    }
+    Ok(())
 }

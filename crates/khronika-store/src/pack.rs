@@ -340,17 +340,27 @@ fn damaged(path: &ObjectPath, what: impl Into<String>) -> StoreError {
     }
 }
 
-/// Read and open a pack's index with the pack's epoch keys.
-pub fn read_index(
-    backend: &dyn Backend,
+/// Open the index of a pack held whole in memory (`bytes`, stored at `path`).
+pub fn index_from_bytes(
+    bytes: &[u8],
     path: &ObjectPath,
     keys: &EpochKeys,
 ) -> Result<Vec<IndexRecord>, StoreError> {
-    let len = backend.len(path)?;
-    let head = backend.read_range(path, 0, BLOBS_START.min(len as usize))?;
-    if head.len() < BLOBS_START {
-        return Err(damaged(path, "too short for a pack"));
-    }
+    let len = bytes.len() as u64;
+    let head = bytes
+        .get(..BLOBS_START)
+        .ok_or_else(|| damaged(path, "too short for a pack"))?;
+    let (off, ilen) = open_locator(head, len, path, keys)?;
+    let sealed = &bytes[off as usize..(off + ilen) as usize];
+    open_index(sealed, off, path, keys)
+}
+
+fn open_locator(
+    head: &[u8],
+    len: u64,
+    path: &ObjectPath,
+    keys: &EpochKeys,
+) -> Result<(u64, u64), StoreError> {
     let loc = aead::open(
         keys.data_key(),
         &keys.ad(kind::PACK_LOCATOR, [0; 32]),
@@ -366,14 +376,34 @@ pub fn read_index(
     if off < BLOBS_START as u64 || off.checked_add(ilen) != Some(len) {
         return Err(damaged(path, "locator points outside the pack"));
     }
-    let sealed = backend.read_range(path, off, ilen as usize)?;
-    let plain = aead::open(
-        keys.data_key(),
-        &keys.ad(kind::PACK_INDEX, [0; 32]),
-        &sealed,
-    )
-    .map_err(|e| damaged(path, format!("index does not open: {e}")))?;
+    Ok((off, ilen))
+}
+
+fn open_index(
+    sealed: &[u8],
+    off: u64,
+    path: &ObjectPath,
+    keys: &EpochKeys,
+) -> Result<Vec<IndexRecord>, StoreError> {
+    let plain = aead::open(keys.data_key(), &keys.ad(kind::PACK_INDEX, [0; 32]), sealed)
+        .map_err(|e| damaged(path, format!("index does not open: {e}")))?;
     decode_index(&plain, off).map_err(|w| damaged(path, w))
+}
+
+/// Read and open a pack's index with the pack's epoch keys.
+pub fn read_index(
+    backend: &dyn Backend,
+    path: &ObjectPath,
+    keys: &EpochKeys,
+) -> Result<Vec<IndexRecord>, StoreError> {
+    let len = backend.len(path)?;
+    let head = backend.read_range(path, 0, BLOBS_START.min(len as usize))?;
+    if head.len() < BLOBS_START {
+        return Err(damaged(path, "too short for a pack"));
+    }
+    let (off, ilen) = open_locator(&head, len, path, keys)?;
+    let sealed = backend.read_range(path, off, ilen as usize)?;
+    open_index(&sealed, off, path, keys)
 }
 
 fn decode_index(plain: &[u8], index_offset: u64) -> Result<Vec<IndexRecord>, String> {

@@ -123,6 +123,17 @@ pub fn verify(
     vault: crate::VaultId,
     progress: &mut dyn FnMut(u64),
 ) -> Report {
+    verify_visiting(backend, vault, progress, &mut |_, _| {})
+}
+
+/// [`verify`], handing every intact pack (its hash and bytes, as read once) to `visit`, so that
+/// a caller holding keys can check the data inside without reading the pack again.
+pub fn verify_visiting(
+    backend: &dyn Backend,
+    vault: crate::VaultId,
+    progress: &mut dyn FnMut(u64),
+    visit: &mut dyn FnMut([u8; 32], std::sync::Arc<Vec<u8>>),
+) -> Report {
     let mut report = Report::default();
     // 1. Content-addressed objects.
     let mut present: BTreeMap<[u8; 32], Found> = BTreeMap::new();
@@ -155,7 +166,11 @@ pub fn verify(
                 } else if bytes.starts_with(object_list::MAGIC) {
                     Found::List(bytes)
                 } else {
-                    Found::Pack(pack::parse_header(&bytes))
+                    let header = pack::parse_header(&bytes);
+                    if header.is_ok() {
+                        visit(h, std::sync::Arc::new(bytes));
+                    }
+                    Found::Pack(header)
                 };
                 present.insert(h, found);
             }

@@ -422,7 +422,10 @@ fn the_sample_imports_and_exports_equal() {
     let unopened = v.export_archive().0.len();
     assert!(unopened < sample.len());
     // Writing to the register needs it opened (and logged) first.
-    assert_eq!(v.import_archive(&sample).unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(
+        v.import_archive(&sample).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
     assert!(v.open_source_register("checking the export").unwrap() > 0);
     let again = v.import_archive(&sample).unwrap();
     assert_eq!((again.created, again.revised), (0, 0));
