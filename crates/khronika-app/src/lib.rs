@@ -6,6 +6,8 @@
 //! - [`check`]: verification, keyless and with the data.
 //! - [`records`]: cases and the other records as revisions in the log, folded to their
 //!   current state, with conflicts kept; import and export; the source register.
+//! - [`indexes`]: the encrypted local records index per compartment (SQLCipher), kept up to
+//!   date from the logs and rebuilt by `reindex`.
 //! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
 //!   and members with roles.
 //! - [`error`]: every user-facing error with a stable code and an exit status.
@@ -20,6 +22,7 @@ pub mod devices;
 pub mod disclosure;
 pub mod error;
 pub mod history;
+pub mod indexes;
 pub mod ingest;
 mod keyslot;
 pub mod layout;

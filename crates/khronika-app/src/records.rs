@@ -247,13 +247,32 @@ impl UnlockedVault {
     }
 
     fn apply_entry(&mut self, e: &Entry) -> Result<(), AppError> {
+        match self.open_revision(e)? {
+            None => {
+                self.records.unreadable += 1;
+                Ok(())
+            }
+            Some(rev) => self.records.apply(e.body.compartment, rev).map_err(|w| {
+                AppError::new(
+                    ErrorCode::Damaged,
+                    format!(
+                        "record revision at entry {} of device {}: {w}. Run `khronika verify`.",
+                        e.body.index,
+                        e.body.device.short()
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// Open a record-revision entry: `None` if this member holds no key for it.
+    pub(crate) fn open_revision(&mut self, e: &Entry) -> Result<Option<Revision>, AppError> {
         let Some(keys) = self
             .epochs
             .get(&(e.body.compartment, e.body.epoch))
             .cloned()
         else {
-            self.records.unreadable += 1;
-            return Ok(());
+            return Ok(None);
         };
         let damaged = |w: String| {
             AppError::new(
@@ -298,7 +317,7 @@ impl UnlockedVault {
             time_ms: p.time_ms,
             origin: format!("{}:{}", e.body.device.short(), e.body.index),
         };
-        self.records.apply(e.body.compartment, rev).map_err(damaged)
+        Ok(Some(rev))
     }
 
     fn read_body(

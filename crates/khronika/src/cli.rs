@@ -325,7 +325,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Records(cmd) => {
             let mut v = unlock(fs, &root, pf, member)?;
-            crate::records::run(cmd, &mut v, pf, cli.json, &mut out)
+            crate::records::run(cmd, &mut v, cli.json, &mut out)
         }
         Command::Init => init(&root, pf, cli.json, &mut out),
         Command::Add { files } => {

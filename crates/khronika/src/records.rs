@@ -128,6 +128,8 @@ pub enum RecordCommand {
         #[arg(long, value_name = "REASON")]
         open_sources: Option<String>,
     },
+    /// Rebuild the encrypted local index of records from the signed logs
+    Reindex,
     /// Members of the organisation: list, add, remove
     #[command(subcommand)]
     Member(MemberCommand),
@@ -222,16 +224,55 @@ fn open_sources(v: &mut UnlockedVault, reason: Option<&str>) -> Result<(), CliEr
     Ok(())
 }
 
-/// Run a record command on an unlocked vault.
+/// Run a record command on an unlocked vault, then bring the local index up to date with
+/// whatever it changed (the index is kept while a member who holds it is unlocked).
 pub fn run(
     cmd: RecordCommand,
     v: &mut UnlockedVault,
-    pf: Option<&Path>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let _ = pf;
+    if matches!(cmd, RecordCommand::Reindex) {
+        return reindex(v, json, out);
+    }
+    run_one(cmd, v, json, out)?;
+    v.update_indexes()?;
+    Ok(())
+}
+
+fn reindex(v: &mut UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
+    let reports = v.reindex()?;
+    if json {
+        return output::json(out, &json!(reports)).map_err(stdout_err);
+    }
+    for r in reports {
+        output::line(
+            out,
+            &format!(
+                "{:<24}  {} record(s) from {} revision(s){}",
+                r.compartment,
+                r.records,
+                r.applied,
+                if r.refused > 0 {
+                    format!(", {} refused (see `khronika verify`)", r.refused)
+                } else {
+                    String::new()
+                }
+            ),
+        )
+        .map_err(stdout_err)?;
+    }
+    Ok(())
+}
+
+fn run_one(
+    cmd: RecordCommand,
+    v: &mut UnlockedVault,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
     match cmd {
+        RecordCommand::Reindex => reindex(v, json, out),
         RecordCommand::Sample { open_sources: os } => {
             open_sources(v, os.as_deref())?;
             let archive = khronika_domain::sample::sample()

@@ -456,3 +456,83 @@ fn a_long_transcript_travels_in_a_pack() {
     assert_eq!(current(&v, &t.id()), t);
     assert_verifies(&fs, "after a long transcript");
 }
+
+#[test]
+fn the_index_equals_the_fold_and_holds_no_plaintext() {
+    use khronika_backends::OsFs;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("vault");
+    let (mut v, _) = khronika_app::vault::init(
+        Arc::new(OsFs),
+        &root,
+        &pass(),
+        Argon2Params::weak_for_tests(),
+        &mut khronika_crypto::SeededEntropy::new(3),
+    )
+    .unwrap();
+    let sample = khronika_domain::sample::sample().unwrap();
+    v.import_archive(&sample).unwrap();
+    let first = v.update_indexes().unwrap();
+    assert!(
+        first.iter().map(|r| r.applied).sum::<usize>() > 100,
+        "{first:?}"
+    );
+    assert_eq!(v.check_indexes().unwrap(), Vec::<String>::new());
+    // An edit reaches the index incrementally.
+    let case_id = v.list_records(Some(RecordKind::Case))[0]
+        .id
+        .parse()
+        .unwrap();
+    let r = current(&v, &case_id);
+    v.edit_record(with_title(&r, "Исправленное название"), &[])
+        .unwrap();
+    let again = v.update_indexes().unwrap();
+    assert_eq!(
+        again.iter().map(|r| r.applied).sum::<usize>(),
+        1,
+        "{again:?}"
+    );
+    assert_eq!(v.check_indexes().unwrap(), Vec::<String>::new());
+    // A rebuild from scratch gives the same.
+    let rebuilt = v.reindex().unwrap();
+    assert_eq!(
+        rebuilt.iter().map(|r| r.records).sum::<u64>(),
+        first.iter().map(|r| r.records).sum::<u64>()
+    );
+    assert_eq!(v.check_indexes().unwrap(), Vec::<String>::new());
+    drop(v);
+    // No record text in the index files (or anywhere in the vault).
+    let mut files = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    assert!(
+        files
+            .iter()
+            .any(|p| p.to_string_lossy().contains("/index/"))
+    );
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        for canary in [
+            "Исправленное",
+            "Grozny",
+            "Грозн",
+            "CREATE TABLE",
+            "SQLite format",
+        ] {
+            assert!(
+                !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+                "{canary} in {}",
+                f.display()
+            );
+        }
+    }
+}

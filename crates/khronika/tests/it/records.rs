@@ -57,6 +57,18 @@ fn the_sample_loads_lists_shows_and_exports() {
         persons.len()
     );
 
+    // The local index was kept while unlocked; a rebuild from the logs gives every record.
+    let r = env.k(&["--json", "reindex"]).run().ok().json();
+    let indexed: u64 = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["records"].as_u64().unwrap())
+        .sum();
+    let all = env.k(&["--json", "list"]).run().ok().json();
+    assert_eq!(indexed, all.as_array().unwrap().len() as u64, "{r}");
+    assert!(env.vault().join("index").is_dir());
+
     // A case page: the case and what it gathers.
     let first = cases[0]["id"].as_str().unwrap();
     let out = env.k(&["--json", "show", &first[..10]]).run().ok();
