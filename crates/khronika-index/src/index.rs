@@ -256,6 +256,10 @@ impl RecordIndex {
     /// [`Applied::refused`]). Every record the batch touched is then folded again from all
     /// its stored revisions and its row, with its references, replaced. Applying the same
     /// batch again changes nothing. If anything fails, nothing of the batch is written.
+    ///
+    /// Cost: the revisions' and records' ids are random, so each batch touches leaves all over
+    /// their indexes; a large index is rebuilt faster in larger batches (at a million records,
+    /// batches of 10,000 apply about 2,000 records/s on two cores, see `benches/index.rs`).
     pub fn apply(
         &mut self,
         batch: &[(Position, Revision)],
