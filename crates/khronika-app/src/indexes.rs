@@ -50,6 +50,16 @@ fn index_err(e: khronika_index::IndexError) -> AppError {
     AppError::new(code, e.to_string())
 }
 
+/// Indexes opened for reading during this session, by compartment and epoch.
+#[derive(Default)]
+pub struct IndexCache(pub(crate) std::sync::Mutex<BTreeMap<(CompartmentId, u32), RecordIndex>>);
+
+impl std::fmt::Debug for IndexCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexCache")
+    }
+}
+
 impl UnlockedVault {
     fn index_path(&self, c: CompartmentId, epoch: u32) -> PathBuf {
         self.vault
@@ -111,6 +121,11 @@ impl UnlockedVault {
 
     /// Delete and rebuild every index this member can keep (`khronika reindex`).
     pub fn reindex(&mut self) -> Result<Vec<IndexReport>, AppError> {
+        self.open_indexes
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         for (c, _) in self.indexed_compartments() {
             self.remove_old_indexes(c, u32::MAX)?;
         }
@@ -218,5 +233,26 @@ impl UnlockedVault {
             }
         }
         Ok(differ)
+    }
+}
+
+impl UnlockedVault {
+    /// The data of a case's page (the case, what it gathers, its events with their acts, the
+    /// persons and units they name, the interventions about it), read from the index of the
+    /// case's compartment with a few indexed lookups. Call [`UnlockedVault::update_indexes`]
+    /// first for what this session wrote.
+    pub fn case_page(
+        &self,
+        id: &khronika_domain::RecordId,
+    ) -> Result<khronika_index::CasePage, AppError> {
+        let c = self.record_compartment(id)?;
+        let epoch = self.directory.current_epoch(&c).unwrap_or(0);
+        let index = self.open_index(c, epoch)?;
+        index.case_page(id).map_err(index_err)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("no case {id} in the index; run `khronika reindex`"),
+            )
+        })
     }
 }
