@@ -170,7 +170,7 @@ enum Command {
     Records(crate::records::RecordCommand),
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
-        /// Also decrypt every evidence item and check it against its SHA-256 (needs the passphrase)
+        /// Also decrypt every stored chunk and check it against its keyed hash, and every file's chunks and size (needs the passphrase)
         #[arg(long)]
         read_data: bool,
     },
