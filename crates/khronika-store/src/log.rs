@@ -333,13 +333,20 @@ impl LogState {
                     });
                 }
             }
+            let mut decoded = Vec::with_capacity(entries.len());
             for raw in &entries {
-                let e = Entry::decode(raw).map_err(|w| StoreError::Damaged {
+                decoded.push(Entry::decode(raw).map_err(|w| StoreError::Damaged {
                     path: path.clone(),
-                    what: format!("entry {}: {w}", st.size()),
-                })?;
-                st.check_and_push(&e, &path, &genesis_key)?;
-                visit(&e)?;
+                    what: format!("entry {}: {w}", st.size() + decoded.len() as u64),
+                })?);
+            }
+            // Once the device key is known (after the genesis), a bundle's signatures are
+            // checked on all cores; the order-dependent checks stay sequential below.
+            let signed = st.key.map(|key| signatures_verify(&decoded, &key));
+            for (i, e) in decoded.iter().enumerate() {
+                let verified = signed.as_ref().map(|ok| ok[i]);
+                st.check_and_push(e, &path, &genesis_key, verified)?;
+                visit(e)?;
             }
             if !full {
                 st.stored_partial = entries.len() as u16;
@@ -350,11 +357,14 @@ impl LogState {
         Ok(st)
     }
 
+    /// `verified`: whether the entry's signature was already checked with this log's key
+    /// (`None`: check it here).
     fn check_and_push(
         &mut self,
         e: &Entry,
         path: &ObjectPath,
         genesis_key: &impl Fn(&Entry) -> Result<PublicKey, String>,
+        verified: Option<bool>,
     ) -> Result<(), StoreError> {
         let idx = self.size();
         let damaged = |what: String| StoreError::Damaged {
@@ -381,8 +391,13 @@ impl LogState {
             self.key = Some(genesis_key(e).map_err(damaged)?);
         }
         let key = self.key.ok_or_else(|| damaged("no device key".into()))?;
-        e.verify_signature(&key)
-            .map_err(|_| damaged("signature does not verify".into()))?;
+        let ok = match verified {
+            Some(ok) => ok,
+            None => e.verify_signature(&key).is_ok(),
+        };
+        if !ok {
+            return Err(damaged("signature does not verify".into()));
+        }
         self.push_encoded(e, false);
         Ok(())
     }
@@ -597,6 +612,38 @@ pub fn list_devices(backend: &dyn Backend) -> Result<Vec<DeviceId>, BackendError
         }
     }
     Ok(out.into_iter().collect())
+}
+
+/// Whether each entry's signature verifies with `key`, checked on up to four threads.
+fn signatures_verify(entries: &[Entry], key: &PublicKey) -> Vec<bool> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4);
+    if threads == 1 || entries.len() < 32 {
+        return entries
+            .iter()
+            .map(|e| e.verify_signature(key).is_ok())
+            .collect();
+    }
+    let per = entries.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = entries
+            .chunks(per)
+            .map(|part| {
+                let h = s.spawn(move || {
+                    part.iter()
+                        .map(|e| e.verify_signature(key).is_ok())
+                        .collect::<Vec<bool>>()
+                });
+                (part.len(), h)
+            })
+            .collect();
+        // A thread that failed counts its entries as not verified.
+        parts
+            .into_iter()
+            .flat_map(|(n, h)| h.join().unwrap_or_else(|_| vec![false; n]))
+            .collect()
+    })
 }
 
 #[cfg(test)]
