@@ -214,6 +214,40 @@ impl RecordId {
         format!("{}-{}", self.kind.letter(), body.get(..8).unwrap_or(&body))
     }
 
+    /// The first and last ids whose text form starts with `prefix` (the letter, the hyphen and
+    /// 1 to 26 characters, read as [`RecordId::parse`] reads them); `None` if no id can.
+    pub fn prefix_range(prefix: &str) -> Result<Option<(RecordId, RecordId)>, IdError> {
+        let s = prefix.trim();
+        let mut chars = s.chars();
+        let (Some(letter), Some('-')) = (chars.next(), chars.next()) else {
+            return Err(IdError::Shape(quote(s)));
+        };
+        let kind = RecordKind::from_letter(letter.to_ascii_uppercase())
+            .ok_or(IdError::UnknownKind(letter))?;
+        let body = chars.as_str();
+        let n = body.chars().count();
+        if n == 0 || n > RECORD_ID_CHARS {
+            return Err(IdError::Length(n));
+        }
+        let mut v: u128 = 0;
+        for (i, c) in body.chars().enumerate() {
+            let d = crockford_value(c).ok_or(IdError::BadChar(c))?;
+            if i == 0 && d > 7 {
+                return Ok(None);
+            }
+            v = (v << 5) | u128::from(d);
+        }
+        let rest = 5 * (RECORD_ID_CHARS - n) as u32;
+        // The first digit is at most 7, so the 130-bit value fits in 128 bits.
+        let low = v.checked_shl(rest).unwrap_or(0);
+        let high = low | 1u128.checked_shl(rest).map_or(u128::MAX, |b| b - 1);
+        let id = |v: u128| RecordId {
+            kind,
+            bytes: v.to_be_bytes(),
+        };
+        Ok(Some((id(low), id(high))))
+    }
+
     /// Parse the text form. Lower case and Crockford's misreadings (`I`, `L` for 1, `O` for 0)
     /// are accepted; [`fmt::Display`] always writes the canonical form.
     pub fn parse(s: &str) -> Result<RecordId, IdError> {
@@ -370,5 +404,39 @@ mod tests {
             Err(IdError::TooLarge)
         );
         assert_eq!(max.short(), "V-7ZZZZZZZ");
+    }
+
+    #[test]
+    fn a_prefix_covers_exactly_the_ids_that_start_with_it() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..2000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mut b = [0u8; 16];
+            for (i, x) in b.iter_mut().enumerate() {
+                *x = (seed.rotate_left(i as u32 * 7) >> 13) as u8;
+            }
+            let id = RecordId::new(RecordKind::Case, b);
+            let text = id.to_string();
+            for n in [3, 4, 10, 28] {
+                let (lo, hi) = RecordId::prefix_range(&text[..n]).unwrap().unwrap();
+                assert!(
+                    lo <= id && id <= hi,
+                    "{text} outside the range of {}",
+                    &text[..n]
+                );
+                assert!(lo.to_string().starts_with(&text[..n]));
+                assert!(hi.to_string().starts_with(&text[..n]));
+            }
+        }
+        let (lo, hi) = RecordId::prefix_range("c-3m").unwrap().unwrap();
+        assert_eq!(lo.to_string(), "C-3M000000000000000000000000");
+        assert_eq!(hi.to_string(), "C-3MZZZZZZZZZZZZZZZZZZZZZZZZ");
+        assert_eq!(RecordId::prefix_range("C-9"), Ok(None));
+        assert_eq!(RecordId::prefix_range("C-"), Err(IdError::Length(0)));
+        assert_eq!(RecordId::prefix_range("C-3U"), Err(IdError::BadChar('U')));
+        assert!(RecordId::prefix_range("Q-3").is_err());
+        assert!(RecordId::prefix_range("C3").is_err());
     }
 }

@@ -204,6 +204,17 @@ impl RecordIndex {
         })
     }
 
+    /// An index in memory only, empty, under `key` (for vaults on a simulated file system,
+    /// in tests). `name` stands for the path in messages.
+    pub fn open_in_memory(name: &Path, key: &IndexKey) -> Result<RecordIndex, IndexError> {
+        let conn = schema::open_in_memory(name, key)?;
+        conn.set_prepared_statement_cache_capacity(32);
+        Ok(RecordIndex {
+            conn,
+            path: name.to_path_buf(),
+        })
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -358,6 +369,60 @@ impl RecordIndex {
             .optional()
             .map_err(&sql)?;
         raw.map(|raw| raw.decode(*id, &self.path)).transpose()
+    }
+
+    /// The ids of records (at most `limit`) whose text form starts with `prefix` (see
+    /// [`RecordId::prefix_range`]), in id order.
+    pub fn find_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<RecordId>, IndexError> {
+        let Ok(Some((lo, hi))) = RecordId::prefix_range(prefix) else {
+            return Ok(Vec::new());
+        };
+        let sql = self.sql();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM records WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![&record_key(&lo)[..], &record_key(&hi)[..], count_i64(limit)],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map_err(&sql)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let key = row.map_err(&sql)?;
+            out.push(
+                record_id(&key)
+                    .map_err(|e| IndexError::damaged(&self.path, format!("a stored id: {e}")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The record that defines `id`: `id` itself if it is a record here, the event if it is
+    /// one of an event's acts, `None` if nothing here defines it.
+    pub fn owner(&self, id: &RecordId) -> Result<Option<RecordId>, IndexError> {
+        let sql = self.sql();
+        let key = record_key(id);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM records WHERE id = ?1
+                 UNION ALL SELECT owner FROM defines WHERE id = ?1 LIMIT 1",
+            )
+            .map_err(&sql)?;
+        let found: Option<Vec<u8>> = stmt
+            .query_row([&key[..]], |r| r.get(0))
+            .optional()
+            .map_err(&sql)?;
+        found
+            .map(|k| {
+                record_id(&k)
+                    .map_err(|e| IndexError::damaged(&self.path, format!("a stored id: {e}")))
+            })
+            .transpose()
     }
 
     /// Records in list order (by kind in [`RecordKind`]'s order, then label, then id), all
@@ -751,6 +816,22 @@ fn upsert_record(conn: &Connection, path: &Path, state: &FoldedRecord) -> Result
         insert
             .execute([&key[..], &record_key(&to)[..]])
             .map_err(sql)?;
+    }
+    let mut undefine = conn
+        .prepare_cached("DELETE FROM defines WHERE owner = ?1")
+        .map_err(sql)?;
+    undefine.execute([&key[..]]).map_err(sql)?;
+    if let Ok(record) = &state.record {
+        let mut define = conn
+            .prepare_cached("INSERT OR IGNORE INTO defines (id, owner) VALUES (?1, ?2)")
+            .map_err(sql)?;
+        for (_, id) in record.defines() {
+            if id != state.id {
+                define
+                    .execute([&record_key(&id)[..], &key[..]])
+                    .map_err(sql)?;
+            }
+        }
     }
     Ok(())
 }

@@ -39,9 +39,9 @@ use crate::error::IndexError;
 use crate::key::IndexKey;
 
 /// The schema version this crate writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-/// The schema, version 1.
+/// The schema, version 2 (version 1 had no `defines`; an index of version 1 is rebuilt).
 ///
 /// - `meta`: `schema` (the version) and `records` (how many rows `records` has, so that
 ///   counting is not a scan).
@@ -53,6 +53,8 @@ pub const SCHEMA_VERSION: i64 = 1;
 ///   and for lists its kind and label.
 /// - `refs`: the references of each record's current value (`Record::references`, which
 ///   includes a case's `records`), both ways indexed, for case pages.
+/// - `defines`: the ids each record's current value defines besides its own (an event's
+///   acts), so that "does this id name something" is one lookup.
 const SCHEMA: &str = "
 CREATE TABLE meta (
     name TEXT PRIMARY KEY,
@@ -105,6 +107,11 @@ CREATE TABLE refs (
     PRIMARY KEY (src, dst)
 ) WITHOUT ROWID;
 CREATE INDEX refs_by_dst ON refs (dst, src);
+CREATE TABLE defines (
+    id BLOB PRIMARY KEY,
+    owner BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX defines_by_owner ON defines (owner);
 ";
 
 /// Open (creating if absent) the database at `path` with `key`, set the pragmas, and check or
@@ -117,6 +124,25 @@ pub(crate) fn open(path: &Path, key: &IndexKey) -> Result<Connection, IndexError
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(sql)?;
+    prepare(conn, path, key, "wal")
+}
+
+/// Open an empty index that lives in memory only (for vaults on a simulated file system, in
+/// tests): the same key, pragmas and schema, with an in-memory journal.
+pub(crate) fn open_in_memory(path: &Path, key: &IndexKey) -> Result<Connection, IndexError> {
+    let conn = Connection::open_in_memory().map_err(|e| IndexError::sqlite(path, e))?;
+    prepare(conn, path, key, "memory")
+}
+
+/// Key `conn`, set the pragmas (with `journal` as the journal mode), and check or create the
+/// schema.
+fn prepare(
+    conn: Connection,
+    path: &Path,
+    key: &IndexKey,
+    journal: &str,
+) -> Result<Connection, IndexError> {
+    let sql = |e| IndexError::sqlite(path, e);
     conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_memory_security = ON;")
         .map_err(sql)?;
     conn.execute_batch(&key.pragma()).map_err(sql)?;
@@ -128,12 +154,14 @@ pub(crate) fn open(path: &Path, key: &IndexKey) -> Result<Connection, IndexError
         .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
         .map_err(sql)?;
     let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .query_row(&format!("PRAGMA journal_mode = {journal}"), [], |r| {
+            r.get(0)
+        })
         .map_err(sql)?;
-    if !mode.eq_ignore_ascii_case("wal") {
+    if !mode.eq_ignore_ascii_case(journal) {
         return Err(IndexError::internal(
             path,
-            format!("the journal mode is {mode}, not WAL"),
+            format!("the journal mode is {mode}, not {journal}"),
         ));
     }
     conn.execute_batch(

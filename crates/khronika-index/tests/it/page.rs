@@ -189,3 +189,49 @@ fn only_cases_in_the_index_have_pages() {
     assert_eq!(interventions, vec![i(6), i(7)]);
     assert_eq!(ids(&other.links), vec![l(4)]);
 }
+
+#[test]
+fn ids_and_acts_are_found_by_owner_and_by_prefix() {
+    let (_dir, path) = support::folder();
+    let mut index = support::open(&path);
+    apply(&mut index, &vault());
+    assert_eq!(index.owner(&v(1)).unwrap(), Some(v(1)));
+    assert_eq!(index.owner(&a(1)).unwrap(), Some(v(1)));
+    assert_eq!(index.owner(&a(3)).unwrap(), Some(v(2)));
+    assert_eq!(index.owner(&a(9)).unwrap(), None);
+    assert_eq!(index.owner(&p(99)).unwrap(), None);
+    // An edit that drops an act takes it out of the event's definitions.
+    let dropped = edit(1000, v(2), &[3], json!({ "acts": [] }));
+    apply_from(&mut index, 1000, &[dropped]);
+    assert_eq!(index.owner(&a(3)).unwrap(), None);
+    let full = p(1).to_string();
+    assert_eq!(index.find_prefix(&full, 5).unwrap(), vec![p(1)]);
+    assert_eq!(index.find_prefix(&full[..12], 5).unwrap(), vec![p(1)]);
+    let people = index.find_prefix("P-", 50);
+    assert!(
+        people.is_ok_and(|v| v.is_empty()),
+        "an empty prefix names nothing"
+    );
+    let all_people = index.find_prefix("P-0", 50).unwrap();
+    assert!(all_people.contains(&p(1)) && all_people.contains(&p(10)));
+    assert!(all_people.iter().all(|id| id.kind() == RecordKind::Person));
+    assert_eq!(index.find_prefix("P-9", 5).unwrap(), vec![]);
+}
+
+#[test]
+fn an_index_in_memory_answers_as_one_on_disk() {
+    let (_dir, path) = support::folder();
+    let mut disk = support::open(&path);
+    let mut memory = khronika_index::RecordIndex::open_in_memory(&path, &support::key()).unwrap();
+    apply(&mut disk, &vault());
+    apply(&mut memory, &vault());
+    assert_eq!(
+        khronika_index::IndexState::of_index(&memory).unwrap(),
+        khronika_index::IndexState::of_index(&disk).unwrap()
+    );
+    let case = id(RecordKind::Case, 1);
+    assert_eq!(
+        memory.case_page(&case).unwrap(),
+        disk.case_page(&case).unwrap()
+    );
+}
