@@ -41,7 +41,7 @@ pub struct IndexReport {
     pub refused: usize,
 }
 
-fn index_err(e: khronika_index::IndexError) -> AppError {
+pub(crate) fn index_err(e: khronika_index::IndexError) -> AppError {
     let code = if e.needs_reindex() {
         ErrorCode::Damaged
     } else {
@@ -50,13 +50,24 @@ fn index_err(e: khronika_index::IndexError) -> AppError {
     AppError::new(code, e.to_string())
 }
 
-/// Indexes opened for reading during this session, by compartment and epoch.
+/// The indexes open in this session, by compartment and epoch, and how much of the log they
+/// have seen. Reads go through them; they are brought up to date whenever the log has grown.
 #[derive(Default)]
-pub struct IndexCache(pub(crate) std::sync::Mutex<BTreeMap<(CompartmentId, u32), RecordIndex>>);
+pub struct IndexCache {
+    open: std::sync::Mutex<BTreeMap<(CompartmentId, u32), RecordIndex>>,
+    /// Log lines (committed) the open indexes cover; `None` before the first update.
+    seen: Option<usize>,
+}
 
 impl std::fmt::Debug for IndexCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("IndexCache")
+    }
+}
+
+impl IndexCache {
+    fn map(&mut self) -> &mut BTreeMap<(CompartmentId, u32), RecordIndex> {
+        self.open.get_mut().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -68,80 +79,134 @@ impl UnlockedVault {
             .join(format!("{}-{epoch}.db", c.to_hex()))
     }
 
-    /// Compartments this member indexes now: every one whose newest epoch they hold, except a
-    /// source-identities register that has not been opened.
-    fn indexed_compartments(&self) -> Vec<(CompartmentId, u32)> {
+    /// Compartments this member indexes now, each with the newest epoch they hold and whether
+    /// that is the compartment's newest (only then is the index kept on disk; a member who
+    /// lost a compartment's newer epochs gets an index in memory of what they can still
+    /// open). The source-identities register is left out until it has been opened.
+    fn indexed_compartments(&self) -> Vec<(CompartmentId, u32, bool)> {
         self.directory
             .epochs
             .keys()
             .filter_map(|c| {
-                let epoch = self.directory.current_epoch(c)?;
-                self.epoch_secrets.get(&(*c, epoch))?;
+                let held = self
+                    .epoch_secrets
+                    .keys()
+                    .filter(|(cc, _)| cc == c)
+                    .map(|(_, e)| *e)
+                    .max()?;
+                let newest = self.directory.current_epoch(c) == Some(held);
                 let sealed_register = self.directory.is_source_identities(c)
                     && self
                         .records
                         .sealed_sources
                         .iter()
                         .any(|e| e.body.compartment == *c);
-                (!sealed_register).then_some((*c, epoch))
+                (!sealed_register).then_some((*c, held, newest))
             })
             .collect()
     }
 
-    fn open_index(&self, c: CompartmentId, epoch: u32) -> Result<RecordIndex, AppError> {
+    /// Open (creating if absent) the index of `c` under `epoch`: on disk if `on_disk` and the
+    /// vault is on the operating system's file system, otherwise in memory. An index of an
+    /// older schema is deleted and rebuilt (it is derived data).
+    fn open_index(
+        &self,
+        c: CompartmentId,
+        epoch: u32,
+        on_disk: bool,
+    ) -> Result<RecordIndex, AppError> {
         let secret = self
             .epoch_secrets
             .get(&(c, epoch))
             .ok_or_else(|| AppError::internal("no secret for an indexed compartment"))?;
         let key = kdf::derive("khronika 2026-11 record index v1", secret);
+        let key = IndexKey::from_bytes(*key.expose());
+        let path = self.index_path(c, epoch);
+        if !(on_disk && self.vault.fs.is_os()) {
+            return RecordIndex::open_in_memory(&path, &key).map_err(index_err);
+        }
         let dir = self.vault.root.join(INDEX_DIR);
         self.vault
             .fs
             .create_dir_all(&dir)
             .map_err(|e| io_error("creating the index folder", e))?;
-        RecordIndex::open(
-            &self.index_path(c, epoch),
-            &IndexKey::from_bytes(*key.expose()),
-        )
-        .map_err(index_err)
+        match RecordIndex::open(&path, &key) {
+            Err(khronika_index::IndexError::UnknownSchema { .. }) => {
+                self.remove_index_files(c, None)?;
+                RecordIndex::open(&path, &key).map_err(index_err)
+            }
+            other => other.map_err(index_err),
+        }
+    }
+
+    /// Bring the indexes up to date if the log has grown since they were last brought up to
+    /// date (or they were never opened in this session). Cheap when nothing changed.
+    pub(crate) fn fresh_indexes(&mut self) -> Result<(), AppError> {
+        if self.open_indexes.seen != Some(self.committed_lines()) {
+            self.update_indexes()?;
+        }
+        Ok(())
+    }
+
+    /// Log lines that are committed (staged entries of this device are not indexed until
+    /// their commit).
+    fn committed_lines(&self) -> usize {
+        let staged = self.log.size() - self.log.committed();
+        self.lines.len() - usize::try_from(staged).unwrap_or(0)
     }
 
     /// Bring every index this member can keep up to date with the logs; returns what each
     /// applied. Indexes of older epochs are deleted.
     pub fn update_indexes(&mut self) -> Result<Vec<IndexReport>, AppError> {
         let mut out = Vec::new();
-        for (c, epoch) in self.indexed_compartments() {
-            self.remove_old_indexes(c, epoch)?;
-            let mut index = self.open_index(c, epoch)?;
-            out.push(self.update_index(&mut index, c)?);
-            index.close().map_err(index_err)?;
+        let wanted = self.indexed_compartments();
+        let mut open = std::mem::take(self.open_indexes.map());
+        open.retain(|(c, e), _| wanted.iter().any(|(wc, we, _)| wc == c && we == e));
+        for (c, epoch, newest) in wanted {
+            let mut index = match open.remove(&(c, epoch)) {
+                Some(index) => index,
+                None => {
+                    if newest {
+                        self.remove_index_files(c, Some(epoch))?;
+                    }
+                    self.open_index(c, epoch, newest)?
+                }
+            };
+            let report = self.update_index(&mut index, c);
+            open.insert((c, epoch), index);
+            out.push(report?);
         }
+        *self.open_indexes.map() = open;
+        self.open_indexes.seen = Some(self.committed_lines());
         Ok(out)
     }
 
     /// Delete and rebuild every index this member can keep (`khronika reindex`).
     pub fn reindex(&mut self) -> Result<Vec<IndexReport>, AppError> {
-        self.open_indexes
-            .0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-        for (c, _) in self.indexed_compartments() {
-            self.remove_old_indexes(c, u32::MAX)?;
+        self.open_indexes.map().clear();
+        for (c, _, newest) in self.indexed_compartments() {
+            if newest {
+                self.remove_index_files(c, None)?;
+            }
         }
         self.update_indexes()
     }
 
-    /// Remove this compartment's index files of epochs other than `keep`.
-    fn remove_old_indexes(&self, c: CompartmentId, keep: u32) -> Result<(), AppError> {
+    /// Remove this compartment's index files, except those of epoch `keep`.
+    fn remove_index_files(&self, c: CompartmentId, keep: Option<u32>) -> Result<(), AppError> {
+        if !self.vault.fs.is_os() {
+            return Ok(());
+        }
         let dir = self.vault.root.join(INDEX_DIR);
         let Ok(list) = self.vault.fs.list_dir(&dir) else {
             return Ok(());
         };
         let prefix = format!("{}-", c.to_hex());
-        let keep_name = format!("{prefix}{keep}.db");
+        let keep_name = keep.map(|k| format!("{prefix}{k}.db"));
         for e in list {
-            if e.name.starts_with(&prefix) && !e.name.starts_with(&keep_name) {
+            if e.name.starts_with(&prefix)
+                && !keep_name.as_ref().is_some_and(|k| e.name.starts_with(k))
+            {
                 self.vault
                     .fs
                     .remove_file(&dir.join(&e.name))
@@ -149,6 +214,21 @@ impl UnlockedVault {
             }
         }
         Ok(())
+    }
+
+    /// Run `f` on each up-to-date index this member keeps, with its compartment, until it
+    /// returns `Some`.
+    pub(crate) fn find_in_indexes<T>(
+        &mut self,
+        mut f: impl FnMut(CompartmentId, &RecordIndex) -> Result<Option<T>, khronika_index::IndexError>,
+    ) -> Result<Option<T>, AppError> {
+        self.fresh_indexes()?;
+        for ((c, _), index) in self.open_indexes.map().iter() {
+            if let Some(found) = f(*c, index).map_err(index_err)? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
     /// Apply to `index` every trusted revision of `c` it does not cover yet.
@@ -163,7 +243,8 @@ impl UnlockedVault {
         // time until a person accepts them; applying is idempotent).
         let mut covered: BTreeMap<[u8; 16], u64> = BTreeMap::new();
         let mut todo = Vec::new();
-        for (i, l) in self.lines.iter().enumerate() {
+        let committed = self.committed_lines();
+        for (i, l) in self.lines[..committed].iter().enumerate() {
             let b = &l.entry.body;
             let dev = b.device.0;
             let t = trust.trust(&b.device, b.index);
@@ -205,9 +286,15 @@ impl UnlockedVault {
                 batch.clear();
             }
         }
-        let a = index.apply(&batch, &covered).map_err(index_err)?;
-        report.applied += a.stored;
-        report.refused += a.refused.len();
+        // Nothing new: leave the file untouched (reads never write).
+        let moved = covered
+            .iter()
+            .any(|(d, n)| applied.get(d).is_none_or(|a| a < n));
+        if !batch.is_empty() || moved {
+            let a = index.apply(&batch, &covered).map_err(index_err)?;
+            report.applied += a.stored;
+            report.refused += a.refused.len();
+        }
         report.records = index.count().map_err(index_err)?;
         Ok(report)
     }
@@ -216,9 +303,14 @@ impl UnlockedVault {
     /// compartments whose index differs (empty when all agree). Reads every index whole.
     pub fn check_indexes(&mut self) -> Result<Vec<String>, AppError> {
         let mut differ = Vec::new();
-        for (c, epoch) in self.indexed_compartments() {
-            let index = self.open_index(c, epoch)?;
-            let from_index = IndexState::of_index(&index).map_err(index_err)?;
+        self.ensure_fold()?;
+        self.fresh_indexes()?;
+        let wanted = self.indexed_compartments();
+        for (c, epoch, _) in wanted {
+            let from_index = match self.open_indexes.map().get(&(c, epoch)) {
+                Some(index) => IndexState::of_index(index).map_err(index_err)?,
+                None => return Err(AppError::internal("an index was not opened")),
+            };
             let mut fold = khronika_domain::Fold::new();
             for (id, cc) in &self.records.compartment_of {
                 if *cc == c {
@@ -239,20 +331,18 @@ impl UnlockedVault {
 impl UnlockedVault {
     /// The data of a case's page (the case, what it gathers, its events with their acts, the
     /// persons and units they name, the interventions about it), read from the index of the
-    /// case's compartment with a few indexed lookups. Call [`UnlockedVault::update_indexes`]
-    /// first for what this session wrote.
+    /// case's compartment with a few indexed lookups (the indexes are brought up to date
+    /// first if the log has grown).
     pub fn case_page(
-        &self,
+        &mut self,
         id: &khronika_domain::RecordId,
     ) -> Result<khronika_index::CasePage, AppError> {
-        let c = self.record_compartment(id)?;
-        let epoch = self.directory.current_epoch(&c).unwrap_or(0);
-        let index = self.open_index(c, epoch)?;
-        index.case_page(id).map_err(index_err)?.ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("no case {id} in the index; run `khronika reindex`"),
-            )
-        })
+        self.find_in_indexes(|_, index| index.case_page(id))?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    format!("no case {id} that you can read; `khronika list case` lists them"),
+                )
+            })
     }
 }

@@ -70,9 +70,13 @@ pub struct RevisionPayload {
     pub salts: BTreeMap<String, String>,
 }
 
-/// The record part of an unlocked vault.
+/// The record part of an unlocked vault. Reads go through the local indexes; the whole fold
+/// is built in memory only for what needs every record at once (export, import, checking the
+/// indexes), on first use.
 #[derive(Debug, Default)]
 pub struct RecordState {
+    /// True once `fold`, `compartment_of` and `acts` hold every readable revision.
+    pub(crate) loaded: bool,
     pub(crate) fold: Fold,
     pub(crate) compartment_of: HashMap<RecordId, CompartmentId>,
     /// Act id → the event that defines it.
@@ -223,35 +227,63 @@ impl RecordState {
 }
 
 impl UnlockedVault {
-    /// Open the revision entries this member can read and fold them. Called at unlock.
+    /// Sort the revision entries at unlock, without opening any: those this member cannot
+    /// read (quarantined, or no key) are counted, those of the source-identities register are
+    /// set aside until it is opened. The rest is read through the indexes.
     pub(crate) fn load_records(&mut self) -> Result<(), AppError> {
+        let trust = self.trust();
+        for l in &self.lines {
+            let b = &l.entry.body;
+            if b.kind != entry_kind::RECORD_REVISION {
+                continue;
+            }
+            if trust.trust(&b.device, b.index) != Trust::Trusted
+                || !self.epochs.contains_key(&(b.compartment, b.epoch))
+            {
+                self.records.unreadable += 1;
+            } else if self.directory.is_source_identities(&b.compartment) {
+                self.records.sealed_sources.push(l.entry.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Open and fold every revision this member can read (outside an unopened register), once
+    /// per session: for export, import and checking the indexes.
+    pub(crate) fn ensure_fold(&mut self) -> Result<(), AppError> {
+        if self.records.loaded {
+            return Ok(());
+        }
         let trust = self.trust();
         let entries: Vec<Entry> = self
             .lines
             .iter()
-            .filter(|l| l.entry.body.kind == entry_kind::RECORD_REVISION)
+            .filter(|l| {
+                let b = &l.entry.body;
+                b.kind == entry_kind::RECORD_REVISION
+                    && trust.trust(&b.device, b.index) == Trust::Trusted
+                    && self.epochs.contains_key(&(b.compartment, b.epoch))
+                    && !self
+                        .records
+                        .sealed_sources
+                        .iter()
+                        .any(|s| s.body.compartment == b.compartment)
+            })
             .map(|l| l.entry.clone())
             .collect();
+        self.records.loaded = true;
         for e in entries {
-            if trust.trust(&e.body.device, e.body.index) != Trust::Trusted {
-                self.records.unreadable += 1;
-                continue;
+            if let Err(err) = self.apply_entry(&e) {
+                self.records.loaded = false;
+                return Err(err);
             }
-            if self.directory.is_source_identities(&e.body.compartment) {
-                self.records.sealed_sources.push(e);
-                continue;
-            }
-            self.apply_entry(&e)?;
         }
         Ok(())
     }
 
     fn apply_entry(&mut self, e: &Entry) -> Result<(), AppError> {
         match self.open_revision(e)? {
-            None => {
-                self.records.unreadable += 1;
-                Ok(())
-            }
+            None => Ok(()),
             Some(rev) => self.records.apply(e.body.compartment, rev).map_err(|w| {
                 AppError::new(
                     ErrorCode::Damaged,
@@ -416,9 +448,11 @@ impl UnlockedVault {
             entry,
             evidence: None,
         });
-        self.records
-            .apply(c, rev)
-            .map_err(|w| AppError::internal(format!("folding a new revision: {w}")))?;
+        if self.records.loaded {
+            self.records
+                .apply(c, rev)
+                .map_err(|w| AppError::internal(format!("folding a new revision: {w}")))?;
+        }
         Ok(id)
     }
 
@@ -458,14 +492,15 @@ impl UnlockedVault {
         if let Err(errors) = set.validate() {
             return Err(invalid("the records are not valid", &errors));
         }
-        if let Err(errors) = set.check_references(|id| self.records.exists(id)) {
+        let known = self.known_references(&set)?;
+        if let Err(errors) = set.check_references(|id| known.contains(id)) {
             return Err(invalid(
                 "the records refer to records that do not exist",
                 &errors,
             ));
         }
         for r in &records {
-            if self.records.exists(&r.id()) {
+            if self.record_exists(&r.id())? {
                 return Err(AppError::new(
                     ErrorCode::Invalid,
                     format!("record {} exists already; edit it instead", r.id()),
@@ -504,7 +539,8 @@ impl UnlockedVault {
             return Err(invalid(&format!("record {id} is not valid"), &errors));
         }
         let set = RecordSet::from_records([record.clone()]);
-        if let Err(errors) = set.check_references(|r| self.records.exists(r)) {
+        let known = self.known_references(&set)?;
+        if let Err(errors) = set.check_references(|r| known.contains(r)) {
             return Err(invalid(
                 "the record refers to records that do not exist",
                 &errors,
@@ -532,25 +568,44 @@ impl UnlockedVault {
         Ok(Some(rev))
     }
 
-    /// The compartment a record lives in.
-    pub fn record_compartment(&self, id: &RecordId) -> Result<CompartmentId, AppError> {
-        self.records
-            .compartment_of
-            .get(id)
-            .copied()
-            .ok_or_else(|| self.not_found(&id.to_string()))
+    /// The compartment a record (or the event defining an act) lives in.
+    pub fn record_compartment(&mut self, id: &RecordId) -> Result<CompartmentId, AppError> {
+        let found = self.find_in_indexes(|c, index| Ok(index.owner(id)?.map(|_| c)))?;
+        found.ok_or_else(|| self.not_found(&id.to_string()))
     }
 
-    fn folded(&self, id: &RecordId) -> Result<FoldedRecord, AppError> {
-        self.records
-            .fold
-            .get(id)
-            .ok_or_else(|| self.not_found(&id.to_string()))
+    /// True if `id` names a record, or an act of an event, that this member can read.
+    pub fn record_exists(&mut self, id: &RecordId) -> Result<bool, AppError> {
+        Ok(self
+            .find_in_indexes(|_, index| Ok(index.owner(id)?.map(|_| ())))?
+            .is_some())
+    }
+
+    /// The ids among those `set` refers to (outside itself) that this member can read.
+    fn known_references(&mut self, set: &RecordSet) -> Result<HashSet<RecordId>, AppError> {
+        let asked = std::cell::RefCell::new(Vec::new());
+        // The first pass only collects what the set asks about.
+        let _ = set.check_references(|id| {
+            asked.borrow_mut().push(*id);
+            true
+        });
+        let mut known = HashSet::new();
+        for id in asked.into_inner() {
+            if self.record_exists(&id)? {
+                known.insert(id);
+            }
+        }
+        Ok(known)
+    }
+
+    fn folded(&mut self, id: &RecordId) -> Result<FoldedRecord, AppError> {
+        let found = self.find_in_indexes(|_, index| index.get(id))?;
+        found.ok_or_else(|| self.not_found(&id.to_string()))
     }
 
     /// Find a record by its full id, or by a unique prefix of at least 8 characters after the
     /// letter and dash (as `list` shows them).
-    pub fn find_record(&self, text: &str) -> Result<RecordId, AppError> {
+    pub fn find_record(&mut self, text: &str) -> Result<RecordId, AppError> {
         if let Ok(id) = RecordId::parse(text) {
             return Ok(id);
         }
@@ -563,13 +618,14 @@ impl UnlockedVault {
                 ),
             ));
         }
-        let mut hits = self
-            .records
-            .fold
-            .ids()
-            .filter(|id| id.to_string().starts_with(&want));
+        let mut found = Vec::new();
+        self.find_in_indexes(|_, index| {
+            found.extend(index.find_prefix(&want, 2)?);
+            Ok((found.len() > 1).then_some(()))
+        })?;
+        let mut hits = found.into_iter();
         match (hits.next(), hits.next()) {
-            (Some(id), None) => Ok(*id),
+            (Some(id), None) => Ok(id),
             (None, _) => Err(AppError::new(
                 ErrorCode::NotFound,
                 self.not_found(text).message,
@@ -582,7 +638,7 @@ impl UnlockedVault {
     }
 
     /// A record and its compartment.
-    pub fn record(&self, id: &RecordId) -> Result<RecordView, AppError> {
+    pub fn record(&mut self, id: &RecordId) -> Result<RecordView, AppError> {
         let folded = self.folded(id)?;
         let c = self.record_compartment(id)?;
         Ok(RecordView {
@@ -592,47 +648,54 @@ impl UnlockedVault {
     }
 
     /// Every record of `kind` (or of every kind), sorted by kind then label then id.
-    pub fn list_records(&self, kind: Option<RecordKind>) -> Vec<RecordSummary> {
+    pub fn list_records(
+        &mut self,
+        kind: Option<RecordKind>,
+    ) -> Result<Vec<RecordSummary>, AppError> {
         let mut out = Vec::new();
-        for id in self.records.fold.ids() {
-            if kind.is_some_and(|k| id.kind() != k) {
-                continue;
-            }
-            let Some(f) = self.records.fold.get(id) else {
-                continue;
-            };
-            let label = match &f.record {
-                Ok(r) => r.label(),
-                Err(_) => id.short(),
-            };
-            let c = self
-                .records
-                .compartment_of
-                .get(id)
-                .copied()
-                .unwrap_or(CompartmentId::NONE);
-            out.push(RecordSummary {
-                id: id.to_string(),
-                kind: id.kind().as_str().to_owned(),
-                label,
-                compartment: self.directory.label(&c),
-                conflicts: f.conflicts.len(),
-                revisions: f.revisions,
-                updated_ms: f.updated_ms,
-            });
+        let mut parts = Vec::new();
+        self.find_in_indexes(|c, index| {
+            parts.push((c, index.list(kind, usize::MAX, 0)?));
+            Ok(None::<()>)
+        })?;
+        for (c, list) in parts {
+            let compartment = self.directory.label(&c);
+            out.extend(list.into_iter().map(|r| RecordSummary {
+                id: r.id.to_string(),
+                kind: r.kind.as_str().to_owned(),
+                label: r.label,
+                compartment: compartment.clone(),
+                conflicts: r.conflicts,
+                revisions: r.revisions,
+                updated_ms: r.updated_ms,
+            }));
         }
-        out.sort_by(|a, b| (&a.kind, &a.label, &a.id).cmp(&(&b.kind, &b.label, &b.id)));
-        out
+        out.sort_by(|a, b| {
+            let order = |k: &str| {
+                RecordKind::parse(k).and_then(|k| RecordKind::ALL.iter().position(|x| *x == k))
+            };
+            (order(&a.kind), &a.label, &a.id).cmp(&(order(&b.kind), &b.label, &b.id))
+        });
+        Ok(out)
     }
 
     /// Every change of a record's fields (or of one field), oldest first.
     pub fn record_history(
-        &self,
+        &mut self,
         id: &RecordId,
         field: Option<&str>,
     ) -> Result<Vec<FieldChange>, AppError> {
-        self.folded(id)?;
-        Ok(self.records.fold.history(id, field))
+        let found = self.find_in_indexes(|_, index| {
+            Ok(index
+                .get(id)?
+                .is_some()
+                .then_some(())
+                .map(|()| index.history(id, field)))
+        })?;
+        match found {
+            Some(history) => history.map_err(crate::indexes::index_err),
+            None => Err(self.not_found(&id.to_string())),
+        }
     }
 
     /// Revision entries this member could not read (no key, or quarantined).
@@ -705,7 +768,9 @@ impl UnlockedVault {
         let mut opened = 0;
         for e in pending {
             if registers.contains(&e.body.compartment) {
-                self.apply_entry(&e)?;
+                if self.records.loaded {
+                    self.apply_entry(&e)?;
+                }
                 opened += 1;
             } else {
                 self.records.sealed_sources.push(e);
@@ -738,6 +803,7 @@ impl UnlockedVault {
     /// where they differ. Everything is validated first; on any problem nothing is stored.
     pub fn import_archive(&mut self, archive: &Archive) -> Result<ImportReport, AppError> {
         self.require_role(Role::Documenter, "import records")?;
+        self.ensure_fold()?;
         if let Err(errors) = archive.validate() {
             return Err(invalid("the import is not valid", &errors));
         }
@@ -816,7 +882,8 @@ impl UnlockedVault {
 
     /// Every record this member can read, as an archive grouped by compartment (records that
     /// no longer parse are left out and counted in the second value).
-    pub fn export_archive(&self) -> (Archive, usize) {
+    pub fn export_archive(&mut self) -> Result<(Archive, usize), AppError> {
+        self.ensure_fold()?;
         let mut parts: BTreeMap<String, CompartmentRecords> = BTreeMap::new();
         let mut broken = 0;
         for id in self.records.fold.ids() {
@@ -844,18 +911,19 @@ impl UnlockedVault {
                 .records
                 .push(record);
         }
-        (
+        Ok((
             Archive {
                 format: ARCHIVE_FORMAT.to_owned(),
                 compartments: parts.into_values().collect(),
             },
             broken,
-        )
+        ))
     }
 
     /// Ids of every record in the vault this member can read (for ids of new records).
-    pub fn record_ids(&self) -> HashSet<RecordId> {
-        self.records.fold.ids().copied().collect()
+    pub fn record_ids(&mut self) -> Result<HashSet<RecordId>, AppError> {
+        self.ensure_fold()?;
+        Ok(self.records.fold.ids().copied().collect())
     }
 }
 

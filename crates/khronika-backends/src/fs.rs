@@ -53,6 +53,12 @@ pub trait Fs: Send + Sync + Debug {
     fn kind(&self, path: &Path) -> io::Result<Option<EntryKind>>;
     /// Length of the file at `path`.
     fn file_len(&self, path: &Path) -> io::Result<u64>;
+    /// True if paths name files of the operating system (so that a library that opens files
+    /// itself, such as SQLite for the local indexes, may open them); false for a simulated
+    /// file system.
+    fn is_os(&self) -> bool {
+        false
+    }
 }
 
 /// The real file system.
@@ -60,6 +66,10 @@ pub trait Fs: Send + Sync + Debug {
 pub struct OsFs;
 
 impl Fs for OsFs {
+    fn is_os(&self) -> bool {
+        true
+    }
+
     fn create_dir_all(&self, path: &Path) -> io::Result<()> {
         let mut b = std::fs::DirBuilder::new();
         b.recursive(true);

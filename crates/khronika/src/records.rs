@@ -286,7 +286,7 @@ fn run_one(
         } => {
             open_sources(v, os.as_deref())?;
             let kind = kind.as_deref().map(parse_kind).transpose()?;
-            let items = v.list_records(kind);
+            let items = v.list_records(kind)?;
             if json {
                 return output::json(out, &json!(items)).map_err(stdout_err);
             }
@@ -453,7 +453,7 @@ fn run_one(
             open_sources: os,
         } => {
             open_sources(v, os.as_deref())?;
-            let (archive, broken) = v.export_archive();
+            let (archive, broken) = v.export_archive()?;
             if broken > 0 {
                 eprintln!(
                     "khronika: {broken} record(s) in conflict that no longer parse were left out; resolve them with `khronika edit`"
@@ -493,7 +493,7 @@ fn run_one(
 }
 
 fn show(
-    v: &UnlockedVault,
+    v: &mut UnlockedVault,
     id: &khronika_domain::RecordId,
     json: bool,
     out: &mut impl Write,

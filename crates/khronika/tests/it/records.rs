@@ -212,6 +212,9 @@ fn create_edit_history_and_link() {
 fn bad_record_input_is_refused_and_stores_nothing() {
     let env = Env::new();
     env.init();
+    // The first read of records creates the (empty, encrypted) local index; reads after it
+    // and refused commands leave every file as it was.
+    env.k(&["list"]).run().ok();
     let before = snapshot(&env.vault());
     let broken = env.input("broken.json", b"{\n  \"title\": \"x\",,\n}\n");
     env.k(&["create", "case", "--file", broken.to_str().unwrap()])
