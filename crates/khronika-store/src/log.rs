@@ -218,6 +218,28 @@ pub struct LogState {
     /// Width of the partial bundle on storage for the committed size (0 if none).
     stored_partial: u16,
     checkpoints: Vec<u64>,
+    /// The hash of the last entry of each full bundle (bundle `n` ends at entry `256·n + 255`):
+    /// where a later load may resume.
+    bundle_ends: Vec<[u8; 32]>,
+    /// Bundles before this one have unknown ends (the log was resumed after them).
+    first_known_end: usize,
+}
+
+/// Where an earlier, complete check of a log stood: the first `size` entries (a whole number
+/// of bundles) verified, the hash of the last of them, the root over them and the device's key.
+/// The app keeps it sealed; [`LogState::load_from`] continues from it without reading or
+/// checking those entries again, after checking that the log's stored hash tiles still give
+/// the same root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    /// Entries verified (a multiple of [`BUNDLE_WIDTH`]).
+    pub size: u64,
+    /// The hash of entry `size - 1`.
+    pub last_hash: [u8; 32],
+    /// The RFC 6962 root of the first `size` entries.
+    pub root: [u8; 32],
+    /// The device's key (from the genesis entry).
+    pub key: PublicKey,
 }
 
 /// Reading a log: what went wrong, with the object it concerns.
@@ -243,7 +265,27 @@ impl LogState {
             committed: 0,
             stored_partial: 0,
             checkpoints: Vec::new(),
+            bundle_ends: Vec::new(),
+            first_known_end: 0,
         }
+    }
+
+    /// The furthest point a later load may resume from: the last bundle boundary at or below
+    /// both the committed size and `limit` whose hash tiles are stored. `None` at size 0.
+    pub fn resume_point(&self, limit: u64) -> Option<Resume> {
+        let upto = self.committed.min(self.tiled).min(limit);
+        let bundles = upto / BUNDLE_WIDTH;
+        let bundles = bundles.min(self.bundle_ends.len() as u64);
+        if bundles == 0 || bundles - 1 < self.first_known_end as u64 {
+            return None;
+        }
+        let size = bundles * BUNDLE_WIDTH;
+        Some(Resume {
+            size,
+            last_hash: *self.bundle_ends.get(usize::try_from(bundles - 1).ok()?)?,
+            root: self.tree.root_at(size),
+            key: self.key?,
+        })
     }
 
     /// Entries in the log, staged ones included.
@@ -276,12 +318,44 @@ impl LogState {
         vault: VaultId,
         device: DeviceId,
         genesis_key: impl Fn(&Entry) -> Result<PublicKey, String>,
+        visit: impl FnMut(&Entry) -> Result<(), StoreError>,
+    ) -> Result<LogState, StoreError> {
+        Self::load_from(backend, vault, device, None, genesis_key, visit)
+    }
+
+    /// [`LogState::load`], continuing from `resume` if given: the entries it covers are
+    /// neither read nor visited; the tree over them is rebuilt from the stored level-0 hash
+    /// tiles, which must give `resume.root` (otherwise the log changed under the state that
+    /// was verified: an error, and the caller loads the log whole).
+    pub fn load_from(
+        backend: &dyn Backend,
+        vault: VaultId,
+        device: DeviceId,
+        resume: Option<&Resume>,
+        genesis_key: impl Fn(&Entry) -> Result<PublicKey, String>,
         mut visit: impl FnMut(&Entry) -> Result<(), StoreError>,
     ) -> Result<LogState, StoreError> {
         let mut st = LogState::new(vault, device);
         let (bundles, checkpoints) = list_log(backend, &device)?;
         st.checkpoints = checkpoints;
-        for (i, b) in bundles.iter().enumerate() {
+        let mut skip = 0;
+        if let Some(r) = resume {
+            st.resume_at(backend, r)?;
+            skip = usize::try_from(r.size / BUNDLE_WIDTH)
+                .map_err(|_| log_err(&device, "resume point beyond memory"))?;
+            let whole = bundles.len() >= skip
+                && bundles[..skip]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| b.n == i as u64 && (b.full || b.partials.is_empty()));
+            if !whole {
+                return Err(log_err(
+                    &device,
+                    "entry bundles that were verified before are missing",
+                ));
+            }
+        }
+        for (i, b) in bundles.iter().enumerate().skip(skip) {
             let n = i as u64;
             if b.n != n {
                 return Err(log_err(
@@ -357,6 +431,44 @@ impl LogState {
         Ok(st)
     }
 
+    /// Rebuild the state of the first `r.size` entries from the stored level-0 hash tiles.
+    fn resume_at(&mut self, backend: &dyn Backend, r: &Resume) -> Result<(), StoreError> {
+        if r.size == 0 || !r.size.is_multiple_of(BUNDLE_WIDTH) {
+            return Err(log_err(&self.device, "a resume point inside a bundle"));
+        }
+        for n in 0..r.size / BUNDLE_WIDTH {
+            let path = ObjectPath::hash_tile(&self.device, 0, n, None);
+            let tile = backend.read(&path)?;
+            if tile.len() != 32 * BUNDLE_WIDTH as usize {
+                return Err(StoreError::Damaged {
+                    path,
+                    what: format!("a full hash tile of {} bytes", tile.len()),
+                });
+            }
+            for h in tile.chunks_exact(32) {
+                let mut leaf = [0u8; 32];
+                leaf.copy_from_slice(h);
+                self.tree.push(leaf);
+            }
+            // Bundle `n` ends at the last leaf of tile `n`; its entry hash is only known for
+            // the last bundle (the resume point), so earlier ends are left unknown.
+        }
+        if self.tree.root() != r.root {
+            return Err(log_err(
+                &self.device,
+                "the stored hash tiles do not give the root verified before (the log changed)",
+            ));
+        }
+        self.key = Some(r.key);
+        self.last_hash = r.last_hash;
+        self.bundle_ends = vec![[0; 32]; usize::try_from(r.size / BUNDLE_WIDTH).unwrap_or(0)];
+        if let Some(last) = self.bundle_ends.last_mut() {
+            *last = r.last_hash;
+        }
+        self.first_known_end = self.bundle_ends.len() - 1;
+        Ok(())
+    }
+
     /// `verified`: whether the entry's signature was already checked with this log's key
     /// (`None`: check it here).
     fn check_and_push(
@@ -407,6 +519,7 @@ impl LogState {
         self.last_hash = e.hash();
         self.tail.push(e.bytes().to_vec());
         if self.tail.len() as u64 == BUNDLE_WIDTH {
+            self.bundle_ends.push(self.last_hash);
             let n = (self.size() - 1) / BUNDLE_WIDTH;
             let full = encode_bundle(self.tail.iter().map(Vec::as_slice));
             self.tail.clear();
@@ -821,5 +934,69 @@ mod tests {
             bundles.iter().all(|b| b.full && b.partials.is_empty()),
             "{bundles:?}"
         );
+    }
+
+    #[test]
+    fn a_load_resumes_from_a_verified_point_and_refuses_changed_tiles() {
+        let be = MemBackend::new();
+        let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+        let (v, d) = (VaultId([1; 16]), DeviceId([2; 16]));
+        let mut st = LogState::new(v, d);
+        let stage = |st: &mut LogState, n: usize| {
+            for _ in 0..n {
+                let payload = if st.size() == 0 {
+                    key.public().0.to_vec()
+                } else {
+                    vec![st.size() as u8; 10]
+                };
+                st.stage(
+                    &key,
+                    entry_kind::EVIDENCE_ADD,
+                    CompartmentId([0; 16]),
+                    0,
+                    vec![],
+                    vec![],
+                    payload,
+                )
+                .unwrap();
+            }
+        };
+        assert_eq!(st.resume_point(u64::MAX), None);
+        stage(&mut st, 700);
+        assert_eq!(st.resume_point(u64::MAX), None, "nothing committed yet");
+        st.commit(&be, &key).unwrap();
+        let r = st.resume_point(u64::MAX).unwrap();
+        assert_eq!(r.size, 512);
+        assert_eq!(st.resume_point(511).unwrap().size, 256);
+        assert_eq!(st.resume_point(255), None);
+        // Resumed: only the entries after the point are visited; same root; appending goes on.
+        let mut visited = Vec::new();
+        let mut resumed = LogState::load_from(&be, v, d, Some(&r), genesis_key, |e| {
+            visited.push(e.body.index);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(visited, (512..700).collect::<Vec<_>>());
+        assert_eq!((resumed.size(), resumed.root()), (st.size(), st.root()));
+        assert_eq!(resumed.resume_point(u64::MAX), Some(r.clone()));
+        stage(&mut resumed, 100);
+        resumed.commit(&be, &key).unwrap();
+        let whole = LogState::load(&be, v, d, genesis_key, |_| Ok(())).unwrap();
+        assert_eq!(whole.root(), resumed.root());
+        assert_eq!(resumed.resume_point(u64::MAX).unwrap().size, 768);
+        assert_eq!(whole.resume_point(u64::MAX), resumed.resume_point(u64::MAX));
+        // A resume point that does not match the log is refused, whatever is wrong.
+        let mut wrong = r.clone();
+        wrong.root[0] ^= 1;
+        assert!(LogState::load_from(&be, v, d, Some(&wrong), genesis_key, |_| Ok(())).is_err());
+        let mut wrong = r.clone();
+        wrong.last_hash[0] ^= 1;
+        assert!(LogState::load_from(&be, v, d, Some(&wrong), genesis_key, |_| Ok(())).is_err());
+        let tile = ObjectPath::hash_tile(&d, 0, 1, None);
+        let mut bytes = be.read(&tile).unwrap();
+        bytes[40] ^= 1;
+        be.tamper(tile.as_str(), bytes);
+        let err = LogState::load_from(&be, v, d, Some(&r), genesis_key, |_| Ok(())).unwrap_err();
+        assert!(err.to_string().contains("hash tiles"), "{err}");
     }
 }
