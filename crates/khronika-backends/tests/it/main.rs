@@ -1,0 +1,4 @@
+//! Integration tests of the backends, one binary: the S3 backend against a real
+//! S3-compatible server (SeaweedFS, started by `scripts/test`).
+
+mod s3;
