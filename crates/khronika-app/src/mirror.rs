@@ -1097,9 +1097,38 @@ pub fn restore(
             newest,
         });
     }
-    // Copy: objects and logs in the mirror order, then the node files, the marker last.
+    // The passphrase must open the member's key slot before anything is written.
     let src = best_found.target.backend();
     let node = best_found.marker.device;
+    let slot_name = format!("member-{}.key", best_found.marker.member.to_hex());
+    let slot = ObjectPath::node_file(&node, &slot_name)
+        .ok_or_else(|| AppError::internal("member slot path"))
+        .and_then(|p| {
+            src.read(&p).map_err(|e| {
+                AppError::new(
+                    ErrorCode::Damaged,
+                    format!("{best_url} holds no key slot for the node's member ({e}); nothing was written"),
+                )
+            })
+        })?;
+    match crate::keyslot::open_member(&slot, passphrase) {
+        Ok(_) => {}
+        Err(crate::keyslot::SlotError::WrongKey) => {
+            return Err(AppError::new(
+                ErrorCode::WrongPassphrase,
+                "the passphrase does not open the member's key slot kept on the mirror; nothing was written. Give the passphrase of the member who worked on the lost device",
+            ));
+        }
+        Err(e) => {
+            return Err(AppError::new(
+                ErrorCode::Damaged,
+                format!(
+                    "the member's key slot on {best_url} cannot be used: {e:?}; nothing was written"
+                ),
+            ));
+        }
+    }
+    // Copy: objects and logs in the mirror order, then the node files, the marker last.
     layout::prepare_new_folder(fs.as_ref(), root)?;
     let dst = LocalBackend::new(fs.clone(), root.to_path_buf());
     let mut items: Vec<((u8, [u8; 16], u8, u64, u64), ObjectPath)> = list_store(src)

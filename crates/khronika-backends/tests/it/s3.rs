@@ -13,8 +13,12 @@ fn server_vars() -> impl Fn(&str) -> Option<String> {
         !endpoint.is_empty(),
         "KHRONIKA_TEST_S3 is not set: these tests need the S3 test server. Run them with `scripts/test`, which starts it"
     );
-    let get = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set; run `scripts/test`"));
-    let (key, secret) = (get("KHRONIKA_TEST_S3_ACCESS_KEY"), get("KHRONIKA_TEST_S3_SECRET_KEY"));
+    let get =
+        |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set; run `scripts/test`"));
+    let (key, secret) = (
+        get("KHRONIKA_TEST_S3_ACCESS_KEY"),
+        get("KHRONIKA_TEST_S3_SECRET_KEY"),
+    );
     move |k: &str| match k {
         "AWS_ENDPOINT_URL" => Some(endpoint.clone()),
         "AWS_ACCESS_KEY_ID" => Some(key.clone()),
@@ -32,7 +36,11 @@ fn bucket() -> String {
 fn fresh(test: &str) -> S3Backend {
     let mut r = [0u8; 6];
     khronika_crypto::Entropy::fill(&mut khronika_crypto::OsEntropy, &mut r).unwrap();
-    let url = format!("s3://{}/it/{test}-{}", bucket(), khronika_crypto::hash::to_hex(&r));
+    let url = format!(
+        "s3://{}/it/{test}-{}",
+        bucket(),
+        khronika_crypto::hash::to_hex(&r)
+    );
     S3Backend::new(&S3Config::from_vars(&url, server_vars()).unwrap()).unwrap()
 }
 
@@ -54,7 +62,11 @@ fn create_is_create_only_and_idempotent() {
         matches!(b.create(&p, &other), Err(BackendError::Conflict(ref q)) if *q == p),
         "a different object at an existing path must be refused"
     );
-    assert_eq!(b.read(&p).unwrap(), b"sealed bytes one", "nothing was overwritten");
+    assert_eq!(
+        b.read(&p).unwrap(),
+        b"sealed bytes one",
+        "nothing was overwritten"
+    );
     b.barrier().unwrap();
 }
 
@@ -68,7 +80,10 @@ fn reads_ranges_and_lengths() {
     assert_eq!(b.read(&p).unwrap(), bytes);
     assert_eq!(b.read_range(&p, 1000, 24).unwrap(), bytes[1000..1024]);
     assert_eq!(b.read_range(&p, 99_990, 10).unwrap(), bytes[99_990..]);
-    assert!(b.read_range(&p, 99_990, 20).is_err(), "a range past the end is an error");
+    assert!(
+        b.read_range(&p, 99_990, 20).is_err(),
+        "a range past the end is an error"
+    );
     let (missing, _) = obj(b"never stored");
     assert!(matches!(b.read(&missing), Err(BackendError::NotFound(_))));
     assert!(matches!(b.len(&missing), Err(BackendError::NotFound(_))));
@@ -85,8 +100,10 @@ fn lists_by_prefix() {
     for (p, s) in [(&o1, &s1), (&o2, &s2)] {
         b.create(p, s).unwrap();
     }
-    b.create(&cp, &Stored::from_existing_object(b"cp".to_vec())).unwrap();
-    b.create(&bundle, &Stored::from_existing_object(b"bundle".to_vec())).unwrap();
+    b.create(&cp, &Stored::from_existing_object(b"cp".to_vec()))
+        .unwrap();
+    b.create(&bundle, &Stored::from_existing_object(b"bundle".to_vec()))
+        .unwrap();
     let mut objects = vec![o1.to_string(), o2.to_string()];
     objects.sort();
     assert_eq!(b.list("objects/").unwrap(), objects);
@@ -119,9 +136,16 @@ fn an_unreachable_endpoint_fails_quickly_with_an_error() {
         k => vars(k),
     })
     .unwrap();
-    let cfg = S3Config { max_retries: 1, ..cfg };
+    let cfg = S3Config {
+        max_retries: 1,
+        ..cfg
+    };
     let b = S3Backend::new(&cfg).unwrap();
     let t = std::time::Instant::now();
     assert!(b.list("objects/").is_err());
-    assert!(t.elapsed() < std::time::Duration::from_secs(30), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        t.elapsed()
+    );
 }
