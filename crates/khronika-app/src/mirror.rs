@@ -11,7 +11,8 @@
 //!   older ones.
 //! - [`plan`] lists both sides and returns what the mirror lacks, in an order that keeps the
 //!   mirror verifiable at every point: content-addressed objects first, then per device log
-//!   the entry bundles, hash tiles, checkpoints and cosignatures, then the node files. [`push`]
+//!   the entry bundles, hash tiles, checkpoints (newest first) and cosignatures, then the node
+//!   files. [`push`]
 //!   sends them, each as one create-only write; an interrupted push leaves a mirror that
 //!   verifies, and the next one sends only what did not arrive.
 //! - [`check_mirror`] is the keyless verification of the mirror plus what only this vault
@@ -680,7 +681,7 @@ pub struct Todo {
 }
 
 /// The order that keeps a mirror verifiable: objects, then per device bundles, hash tiles,
-/// checkpoints, cosignatures; node files last.
+/// checkpoints (newest first), cosignatures; node files last.
 fn order_key(kind: &PathKind) -> (u8, [u8; 16], u8, u64, u64) {
     match kind {
         PathKind::Object(_) => (0, [0; 16], 0, 0, 0),
@@ -699,7 +700,9 @@ fn order_key(kind: &PathKind) -> (u8, [u8; 16], u8, u64, u64) {
             u64::from(*level) << 56 | *n,
             partial.map_or(u64::MAX, u64::from),
         ),
-        PathKind::Checkpoint { device, size } => (1, device.0, 2, *size, 0),
+        // Newest first: verification expects the hash tiles of the newest checkpoint present,
+        // and the partial tiles of older sizes are gone once superseded.
+        PathKind::Checkpoint { device, size } => (1, device.0, 2, u64::MAX - *size, 0),
         PathKind::Cosignature {
             device,
             size,
@@ -911,6 +914,9 @@ pub struct RestoreOutcome {
     pub report: Report,
 }
 
+/// Marks the reason of a mirror that could not be reached (removed before printing).
+const UNREACHABLE: &str = "\u{1}unreachable: ";
+
 struct Found {
     target: MirrorTarget,
     marker: Marker,
@@ -949,8 +955,15 @@ fn examine(
     device: Option<&str>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Found, String> {
-    let target = open_target(fs, url, false).map_err(|e| e.message)?;
+    let unreachable = |m: String| format!("{UNREACHABLE}{m}");
+    let target = open_target(fs, url, false).map_err(|e| match e.code {
+        ErrorCode::Mirror => unreachable(e.message),
+        _ => e.message,
+    })?;
     let b = target.backend();
+    if let Err(e) = b.list("node/") {
+        return Err(unreachable(format!("cannot be reached: {e}")));
+    }
     let node = find_node(b, device)?;
     let mpath = ObjectPath::node_file(&node, MARKER).ok_or("bad marker path")?;
     let marker = Marker::decode(&b.read(&mpath).map_err(|e| e.to_string())?)
@@ -1057,7 +1070,7 @@ pub fn restore(
     let best_newest = newest_of(&best_found.checkpoints);
     for (i, (u, f)) in found.iter().enumerate() {
         let rejected = match f {
-            Err(w) => Some(w.clone()),
+            Err(w) => Some(w.replace(UNREACHABLE, "")),
             Ok(_) if i == best => None,
             Ok(f) if f.marker.vault != best_found.marker.vault => {
                 Some("it holds another vault".into())
