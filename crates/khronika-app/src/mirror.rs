@@ -1054,9 +1054,18 @@ pub fn restore(
                     f.as_ref().err().map_or("", String::as_str)
                 )
             })
+            .map(|w| w.replace(UNREACHABLE, ""))
             .collect();
+        // Only unreachable mirrors: a network, address or drive problem; otherwise damage.
+        let all_unreachable = found
+            .iter()
+            .all(|(_, f)| f.as_ref().err().is_some_and(|w| w.starts_with(UNREACHABLE)));
         return Err(AppError::new(
-            ErrorCode::Damaged,
+            if all_unreachable {
+                ErrorCode::Mirror
+            } else {
+                ErrorCode::Damaged
+            },
             format!(
                 "no mirror can be restored from ({}); nothing was written",
                 why.join("; ")
