@@ -680,9 +680,12 @@ pub struct Todo {
     pub len: u64,
 }
 
+/// Sorts objects into the order they are sent in.
+type OrderKey = (u8, [u8; 16], u8, u64, u64);
+
 /// The order that keeps a mirror verifiable: objects, then per device bundles, hash tiles,
 /// checkpoints (newest first), cosignatures; node files last.
-fn order_key(kind: &PathKind) -> (u8, [u8; 16], u8, u64, u64) {
+fn order_key(kind: &PathKind) -> OrderKey {
     match kind {
         PathKind::Object(_) => (0, [0; 16], 0, 0, 0),
         PathKind::Bundle { device, n, partial } => {
@@ -760,7 +763,7 @@ pub fn plan(
         .map(|(p, _)| p.as_str().to_owned())
         .collect();
     have.extend(mirror.list(&ObjectPath::node_prefix(&vault.marker.device))?);
-    let mut todo: Vec<((u8, [u8; 16], u8, u64, u64), Todo)> = Vec::new();
+    let mut todo: Vec<(OrderKey, Todo)> = Vec::new();
     for (p, k) in list_store(local)? {
         if !have.contains(p.as_str()) {
             let len = local.len(&p)?;
@@ -1153,7 +1156,7 @@ pub fn restore(
     // Copy: objects and logs in the mirror order, then the node files, the marker last.
     layout::prepare_new_folder(fs.as_ref(), root)?;
     let dst = LocalBackend::new(fs.clone(), root.to_path_buf());
-    let mut items: Vec<((u8, [u8; 16], u8, u64, u64), ObjectPath)> = list_store(src)
+    let mut items: Vec<(OrderKey, ObjectPath)> = list_store(src)
         .map_err(|e| mirror_error(&best_url, e))?
         .into_iter()
         .map(|(p, k)| (order_key(&k), p))

@@ -210,6 +210,9 @@ fn replace_dir(dir: &Path, with: &Path) {
     copy_dir(with, dir);
 }
 
+/// A way to damage the mirror: its name, the damage, and what the report must name.
+type Tamper<'a> = (&'a str, Box<dyn Fn() + 'a>, Vec<String>);
+
 fn refused_and_named(out: &Out, fragments: &[&str]) {
     assert_eq!(out.code, 7, "{out:?}");
     let text = out.stdout();
@@ -232,7 +235,7 @@ fn tampering_on_a_folder_mirror_is_named_by_verify_and_refused_by_sync() {
         .max_by_key(|p| std::fs::metadata(dir.join(p)).unwrap().len())
         .unwrap();
     let pack_name = pack.display().to_string();
-    let cases: Vec<(&str, Box<dyn Fn()>, Vec<String>)> = vec![
+    let cases: Vec<Tamper> = vec![
         (
             "deleted pack",
             Box::new(|| std::fs::remove_file(dir.join(&pack)).unwrap()),
