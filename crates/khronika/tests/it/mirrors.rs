@@ -392,3 +392,28 @@ fn bad_input_is_one_line_with_the_right_status_and_writes_nothing() {
         "{out:?}"
     );
 }
+
+#[test]
+fn the_help_says_what_a_mirror_is_and_how_to_give_create_only_credentials() {
+    let env = Env::new();
+    for sub in [
+        &["mirror", "add", "--help"][..],
+        &["sync", "--help"],
+        &["restore", "--help"],
+    ] {
+        let out = env.cmd().args(sub).run().ok();
+        let text = out.stdout();
+        for f in [
+            "s3://BUCKET/PREFIX",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_ENDPOINT_URL",
+            "create objects but not delete",
+            "object lock",
+        ] {
+            assert!(
+                text.contains(f),
+                "{sub:?} --help does not say {f:?}: {out:?}"
+            );
+        }
+    }
+}
