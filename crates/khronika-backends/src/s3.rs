@@ -193,6 +193,9 @@ pub struct OverwriteProbe {
     pub delete_allowed: bool,
 }
 
+/// How many times `create` repeats a PUT that failed without an answer from the store.
+const CREATE_ATTEMPTS: u32 = 3;
+
 fn other(e: impl fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
@@ -323,7 +326,24 @@ impl Backend for S3Backend {
         };
         let payload = PutPayload::from(bytes.as_bytes().to_vec());
         self.runtime.block_on(async {
-            match self.store.put_opts(&key, payload, opts).await {
+            // object_store retries server errors, but not a PUT whose answer was lost (it may
+            // have been stored). A create-only PUT is safe to repeat: a second attempt finds
+            // the object and compares its bytes.
+            let mut attempt = 0u32;
+            let put = loop {
+                match self
+                    .store
+                    .put_opts(&key, payload.clone(), opts.clone())
+                    .await
+                {
+                    Err(object_store::Error::Generic { .. }) if attempt < CREATE_ATTEMPTS => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(250) * attempt).await;
+                    }
+                    r => break r,
+                }
+            };
+            match put {
                 Ok(_) => Ok(Created::New),
                 Err(
                     object_store::Error::AlreadyExists { .. }

@@ -7,7 +7,7 @@ use khronika_store::{Backend, BackendError, Created, DeviceId, ObjectPath, Store
 
 /// The test server's settings, from the variables `scripts/test` sets. Fails (never skips)
 /// when they are missing.
-fn server_vars() -> impl Fn(&str) -> Option<String> {
+pub fn server_vars() -> impl Fn(&str) -> Option<String> {
     let endpoint = std::env::var("KHRONIKA_TEST_S3").unwrap_or_default();
     assert!(
         !endpoint.is_empty(),
@@ -28,7 +28,7 @@ fn server_vars() -> impl Fn(&str) -> Option<String> {
     }
 }
 
-fn bucket() -> String {
+pub fn bucket() -> String {
     std::env::var("KHRONIKA_TEST_S3_BUCKET").unwrap_or_else(|_| "khronika-test".into())
 }
 
