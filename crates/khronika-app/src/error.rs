@@ -32,6 +32,8 @@ pub enum ErrorCode {
     Invalid,
     /// The member's role or grants do not allow this.
     Forbidden,
+    /// A mirror could not be reached, or refused a request (network, address, credentials).
+    Mirror,
 }
 
 impl ErrorCode {
@@ -49,6 +51,7 @@ impl ErrorCode {
             ErrorCode::Storage => 9,
             ErrorCode::Invalid => 10,
             ErrorCode::Forbidden => 11,
+            ErrorCode::Mirror => 12,
         }
     }
 
@@ -67,6 +70,7 @@ impl ErrorCode {
             ErrorCode::Storage => "storage-io",
             ErrorCode::Invalid => "invalid-input",
             ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Mirror => "mirror-unreachable",
         }
     }
 }

@@ -110,6 +110,42 @@ pub fn member_device_slot(root: &Path, member: &MemberId) -> PathBuf {
         .join(format!("device-{}.key", member.to_hex()))
 }
 
+/// Check, without changing anything, that `root` could become a new vault folder (absent or
+/// an empty folder).
+pub(crate) fn check_new_folder(fs: &dyn Fs, root: &Path) -> Result<(), AppError> {
+    let refuse = |why: String| {
+        Err(AppError::new(
+            ErrorCode::VaultExists,
+            format!("{why} (nothing was changed)"),
+        ))
+    };
+    match fs
+        .kind(root)
+        .map_err(|e| io_error("looking at the folder", e))?
+    {
+        None => Ok(()),
+        Some(khronika_backends::EntryKind::File) => refuse(format!(
+            "{} is a file; choose a folder for the vault",
+            root.display()
+        )),
+        Some(khronika_backends::EntryKind::Dir) => {
+            let entries = fs
+                .list_dir(root)
+                .map_err(|e| io_error("looking at the folder", e))?;
+            if entries.iter().any(|e| e.name == MARKER) {
+                refuse(format!("{} already holds a vault", root.display()))
+            } else if !entries.is_empty() {
+                refuse(format!(
+                    "{} is not empty; choose an empty or new folder for the vault",
+                    root.display()
+                ))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
 /// Make `root` a new vault folder with a `keys/` folder inside, durably: it must be absent or
 /// empty (a folder holding a vault, or anything else, is refused and left as it was).
 pub(crate) fn prepare_new_folder(fs: &dyn Fs, root: &Path) -> Result<(), AppError> {

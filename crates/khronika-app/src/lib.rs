@@ -10,6 +10,8 @@
 //!   date from the logs and rebuilt by `reindex`.
 //! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
 //!   and members with roles.
+//! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
+//!   verify` and `restore`.
 //! - [`error`]: every user-facing error with a stable code and an exit status.
 //!
 //! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what
@@ -27,6 +29,7 @@ pub mod ingest;
 mod keyslot;
 pub mod layout;
 pub mod members;
+pub mod mirror;
 pub mod proof;
 pub mod records;
 mod sealed;

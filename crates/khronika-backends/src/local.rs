@@ -243,6 +243,35 @@ impl Backend for LocalBackend {
     }
 }
 
+/// Find out whether files in the mirror folder `root` can be overwritten and deleted by this
+/// user: create the probe file `name`, try to open it for writing and truncate it, then try to
+/// remove it. (Only `mirror add` does this, on a probe file of its own; Khronika never
+/// overwrites an object.)
+pub fn probe_overwrite_dir(root: &Path, name: &str) -> io::Result<crate::s3::OverwriteProbe> {
+    let path = root.join(name);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| io::Write::write_all(&mut f, b"khronika probe 1\n"))?;
+    let again = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
+    let overwrite_allowed = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .and_then(|mut f| io::Write::write_all(&mut f, b"khronika probe 2\n"))
+        .is_ok();
+    let delete_allowed = std::fs::remove_file(&path).is_ok();
+    Ok(crate::s3::OverwriteProbe {
+        conditional_create_honoured: again.is_err(),
+        overwrite_allowed,
+        delete_allowed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,8 @@ pub mod kind {
     pub const COMPARTMENT_INFO: u8 = 9;
     /// A record revision's fields, when too large to travel inside its log entry.
     pub const RECORD_BODY: u8 = 10;
+    /// A node's list of mirrors, under a key derived from its device key's seed.
+    pub const MIRROR_CONFIG: u8 = 11;
 }
 
 /// The keys of one compartment at one epoch.

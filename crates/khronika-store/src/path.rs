@@ -1,6 +1,8 @@
 //! Where objects live: the two namespaces of the vault.
 //!
 //! - Content-addressed: `objects/<2 hex>/<64 hex>`, named by the SHA-256 of the stored bytes.
+//! - Node files kept on mirrors, `node/<device hex>/<name>`: a node's public marker and its
+//!   key slots (ciphertext under a passphrase), so a lost node can be rebuilt from a mirror.
 //! - Log objects, named by position: `log/<device hex>/tile/entries/<N>[.p/<W>]` (C2SP
 //!   tlog-tiles entry bundles), `log/<device hex>/tile/<L>/<N>[.p/<W>]` (hash tiles),
 //!   `log/<device hex>/checkpoint/<size, 20 digits>`, and
@@ -51,6 +53,14 @@ pub enum PathKind {
         size: u64,
         /// The witness key's id (C2SP signed-note key hash).
         key_id: u32,
+    },
+    /// A node's own file, kept on mirrors for rebuilding it: `khronika-vault` (the public
+    /// marker), `device.key`, `member-<32 hex>.key` or `device-<32 hex>.key` (key slots).
+    NodeFile {
+        /// The node's device.
+        device: DeviceId,
+        /// The file's name.
+        name: String,
     },
     /// A signed checkpoint of a device log at a size.
     Checkpoint {
@@ -107,6 +117,17 @@ impl ObjectPath {
         Self(format!("log/{}/checkpoint/{size:020}", device.to_hex()))
     }
 
+    /// The path of a node file of `device` (see [`PathKind::NodeFile`]); `None` for a name
+    /// Khronika does not keep there.
+    pub fn node_file(device: &DeviceId, name: &str) -> Option<Self> {
+        node_file_name(name).then(|| Self(format!("node/{}/{name}", device.to_hex())))
+    }
+
+    /// The directory (prefix) holding `device`'s node files.
+    pub fn node_prefix(device: &DeviceId) -> String {
+        format!("node/{}/", device.to_hex())
+    }
+
     /// The directory (prefix) holding `device`'s log.
     pub fn log_prefix(device: &DeviceId) -> String {
         format!("log/{}/", device.to_hex())
@@ -122,6 +143,16 @@ impl ObjectPath {
                     return None;
                 }
                 PathKind::Object(h)
+            }
+            ["node", dev, name] => {
+                let device = device_dir(dev)?;
+                if !node_file_name(name) {
+                    return None;
+                }
+                PathKind::NodeFile {
+                    device,
+                    name: (*name).to_owned(),
+                }
             }
             ["log", dev, "checkpoint", size] => {
                 let device = device_dir(dev)?;
@@ -189,6 +220,16 @@ impl fmt::Debug for ObjectPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ObjectPath({})", self.0)
     }
+}
+
+/// A node file's name: the marker or a key slot.
+fn node_file_name(name: &str) -> bool {
+    let slot = |p: &str| {
+        name.strip_prefix(p)
+            .and_then(|r| r.strip_suffix(".key"))
+            .is_some_and(|hex| device_dir(hex).is_some())
+    };
+    name == "khronika-vault" || name == "device.key" || slot("member-") || slot("device-")
 }
 
 /// A device folder name: exactly 32 lower-case hex digits, as Khronika writes them.
@@ -267,6 +308,38 @@ mod tests {
         assert_eq!(tile_index_path(5), "005");
         assert_eq!(tile_index_path(1000), "x001/000");
         assert_eq!(tile_index_path(1234067), "x001/x234/067");
+    }
+
+    #[test]
+    fn node_files() {
+        let d = DeviceId([0xab; 16]);
+        let m = "30313233343536373839303132333435";
+        for name in [
+            "khronika-vault".to_owned(),
+            "device.key".to_owned(),
+            format!("member-{m}.key"),
+            format!("device-{m}.key"),
+        ] {
+            let p = ObjectPath::node_file(&d, &name).unwrap();
+            assert_eq!(p.as_str(), format!("node/{}/{name}", d.to_hex()));
+            assert_eq!(
+                ObjectPath::parse(p.as_str()).unwrap().1,
+                PathKind::NodeFile {
+                    device: d,
+                    name: name.clone()
+                }
+            );
+        }
+        for bad in [
+            "mirrors.sealed",
+            "member-xyz.key",
+            "../x",
+            "device.key.tmp",
+            "",
+        ] {
+            assert!(ObjectPath::node_file(&d, bad).is_none(), "{bad}");
+            assert!(ObjectPath::parse(&format!("node/{}/{bad}", d.to_hex())).is_none());
+        }
     }
 
     #[test]

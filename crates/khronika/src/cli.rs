@@ -33,12 +33,15 @@ Exit status:
   9  reading or writing the vault failed
  10  input data (a record, an import file) is not valid; nothing was stored
  11  your role or your grants do not allow this
+ 12  a mirror could not be reached or refused a request (network, address, credentials)
 
 Environment:
   KHRONIKA_VAULT        the vault folder (like --vault)
   KHRONIKA_PASSPHRASE   the passphrase, for scripts (prefer --passphrase-file)
   KHRONIKA_MEMBER       unlock as this member (like --member)
-  EDITOR                the editor `create` and `edit` open when no --file is given";
+  EDITOR                the editor `create` and `edit` open when no --file is given
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION, AWS_ALLOW_HTTP
+                        where S3 mirrors are and how to log in (see `khronika mirror add --help`)";
 
 /// Khronika keeps a human-rights organisation's evidence encrypted, tamper-evident and safe
 /// from loss. Everything it stores is ciphertext; every change is a signed log entry.
@@ -168,6 +171,36 @@ enum Command {
     },
     #[command(flatten)]
     Records(crate::records::RecordCommand),
+    /// Mirrors: copies of the vault elsewhere (an S3 bucket abroad, a USB drive); add, list, verify
+    #[command(subcommand)]
+    Mirror(crate::mirrors::MirrorCommand),
+    /// Copy to every mirror what it lacks (it receives only ciphertext and signed public data)
+    #[command(after_help = crate::mirrors::MIRROR_HELP)]
+    Sync {
+        /// Keep trying until every mirror holds everything (run this before crossing a
+        /// checkpoint); fails if a mirror still lacks something when --timeout runs out
+        #[arg(long)]
+        wait: bool,
+        /// Only this mirror [default: all]
+        #[arg(long, value_name = "NAME")]
+        mirror: Option<String>,
+        /// With --wait: give up after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
+    },
+    /// Rebuild a lost vault from mirrors into --vault (a new or empty folder), with the
+    /// passphrase of the member who worked on the lost device
+    #[command(after_help = crate::mirrors::MIRROR_HELP)]
+    Restore {
+        /// A mirror to rebuild from: s3://BUCKET/PREFIX or a folder. Give several: each is
+        /// verified, the one with the newest consistent history is used, and any mirror that
+        /// was rolled back or altered is reported
+        #[arg(long = "from", required = true, value_name = "URL")]
+        from: Vec<String>,
+        /// The lost device's id (first characters), when a mirror holds several devices
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+    },
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
         /// Also decrypt every stored chunk and check it against its keyed hash, and every file's chunks and size (needs the passphrase)
@@ -211,6 +244,10 @@ pub fn run() -> ExitCode {
     let json = cli.json;
     match dispatch(cli) {
         Ok(()) | Err(CliError::OutputClosed) => ExitCode::SUCCESS,
+        Err(CliError::Reported(e)) => {
+            eprintln!("khronika: {}", e.message);
+            ExitCode::from(e.code.exit_status() as u8)
+        }
         Err(CliError::App(e)) => {
             if json {
                 let v = json!({"error": {"code": e.code.as_str(), "message": e.message}});
@@ -295,6 +332,9 @@ pub(crate) enum CliError {
     App(AppError),
     /// Standard output was closed by its reader (`khronika log | head`): stop quietly.
     OutputClosed,
+    /// A failure whose details were already printed (also as JSON): exit with its status and
+    /// one line on standard error, without a second JSON document.
+    Reported(AppError),
 }
 
 impl From<AppError> for CliError {
@@ -583,6 +623,29 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
                 }
             }
             Ok(())
+        }
+        Command::Mirror(m) => {
+            let mut unlock_fn = || unlock(fs.clone(), &root, pf, member);
+            crate::mirrors::mirror_command(m, &root, &mut unlock_fn, cli.json, &mut out)
+        }
+        Command::Sync {
+            wait,
+            mirror,
+            timeout,
+        } => {
+            let v = unlock(fs, &root, pf, member)?;
+            crate::mirrors::sync(
+                &v,
+                mirror.as_deref(),
+                wait,
+                std::time::Duration::from_secs(timeout),
+                cli.json,
+                &mut out,
+            )
+        }
+        Command::Restore { from, device } => {
+            let pass = secrets::passphrase(pf, false)?;
+            crate::mirrors::restore(&root, &from, device.as_deref(), &pass, cli.json, &mut out)
         }
         Command::Verify { read_data } => {
             let locked = LockedVault::open(fs, &root)?;
@@ -1027,7 +1090,7 @@ fn verify_proof(
     Ok(())
 }
 
-fn print_report(
+pub(crate) fn print_report(
     r: &khronika_store::verify::Report,
     read_data: bool,
     json: bool,

@@ -2,6 +2,7 @@
 
 mod cli;
 mod hardening;
+mod mirrors;
 mod output;
 mod records;
 mod secrets;

@@ -6,6 +6,7 @@
 mod crash;
 mod formats;
 mod keys;
+mod mirror;
 mod proofs;
 mod records;
 mod support;

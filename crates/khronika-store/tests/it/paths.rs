@@ -53,6 +53,7 @@ fn describe(p: &ObjectPath, k: &PathKind) -> String {
             partial: Some(w),
         } => format!("bundle {device} {n} partial {w} {p}"),
         PathKind::Checkpoint { device, size } => format!("checkpoint {device} {size} {p}"),
+        PathKind::NodeFile { device, name } => format!("node {device} {name} {p}"),
         PathKind::HashTile {
             device,
             level,
@@ -165,6 +166,9 @@ fn tile_indexes_and_object_paths() {
                         size,
                         key_id,
                     } => ObjectPath::cosignature(&device, size, key_id),
+                    PathKind::NodeFile { device, name } => {
+                        ObjectPath::node_file(&device, &name).unwrap()
+                    }
                 };
                 assert_eq!(rebuilt.as_str(), *path);
                 assert_eq!(

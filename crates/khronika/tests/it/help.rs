@@ -22,6 +22,7 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
         (9, "reading or writing the vault failed"),
         (10, "not valid; nothing was stored"),
         (11, "role or your grants"),
+        (12, "mirror could not be reached"),
     ] {
         let line = text
             .lines()
@@ -29,7 +30,9 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
             .unwrap_or_else(|| panic!("no exit status {code} in {text}"));
         assert!(line.contains(what), "exit status {code}: {line}");
     }
-    for sub in ["init", "add", "cat", "ls", "log", "verify"] {
+    for sub in [
+        "init", "add", "cat", "ls", "log", "verify", "sync", "restore", "mirror",
+    ] {
         assert!(text.contains(sub), "{sub} not in the main help");
         let out = env.cmd().args([sub, "--help"]).run().ok();
         assert!(out.stdout().contains("Usage: khronika"), "{out:?}");

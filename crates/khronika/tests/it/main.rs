@@ -11,6 +11,7 @@ mod happy;
 mod help;
 mod history;
 mod hygiene;
+mod mirrors;
 mod proofs;
 mod records;
 mod revocation;

@@ -1,0 +1,363 @@
+//! The mirror commands: `mirror add | ls | verify`, `sync` and `restore`. Parse, call the app
+//! layer's `mirror` module, print.
+
+use std::cell::OnceCell;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use indicatif::ProgressBar;
+use khronika_app::mirror::{self, MirrorEntry};
+use khronika_app::vault::{LockedVault, UnlockedVault};
+use khronika_app::{AppError, ErrorCode};
+use khronika_backends::OsFs;
+use serde_json::json;
+
+use crate::cli::{CliError, stdout_err};
+use crate::output::{self, human_bytes};
+
+pub(crate) const MIRROR_HELP: &str = "\
+A mirror keeps a copy of the vault somewhere else: an S3 bucket in another country, a USB drive,
+a share at a partner's office. It receives only ciphertext and public, signed metadata; it
+cannot read anything. If this device is lost, seized or burned, `khronika restore` rebuilds the
+vault from any one mirror and your passphrase.
+
+Locations:
+  s3://BUCKET/PREFIX    an S3-compatible bucket (AWS, MinIO, Ceph, Garage, SeaweedFS...)
+  /media/usb/khronika   a folder (or file:///media/usb/khronika)
+
+S3 mirrors take their address and credentials from the environment:
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   the credentials (ask the mirror's administrator)
+  AWS_ENDPOINT_URL      the store's address, for a store other than AWS (https://s3.example.org)
+  AWS_REGION            the region [default: us-east-1]
+  AWS_ALLOW_HTTP=true   allow plain http (only for a test server on this machine)
+
+Give field devices credentials that can create objects but not delete or overwrite them, and
+turn on versioning and object lock on the bucket: then even someone holding a seized laptop
+cannot damage the mirror. `mirror add` checks this and warns when the credentials can do more.";
+
+/// `khronika mirror ...`
+#[derive(Debug, Subcommand)]
+pub(crate) enum MirrorCommand {
+    /// Add a mirror (an S3 bucket or a folder); checks it can be written and warns if it can
+    /// also be overwritten or deleted with these credentials
+    #[command(after_help = MIRROR_HELP)]
+    Add {
+        /// A short name for it, e.g. office-s3 or usb-drive
+        name: String,
+        /// Where it is: s3://BUCKET/PREFIX or a folder
+        url: String,
+    },
+    /// List the mirrors and how many objects each still lacks
+    Ls,
+    /// Check a mirror without keys: every object against its name, every log's signatures and
+    /// checkpoints, and that nothing it held before was removed (a rollback)
+    #[command(after_help = MIRROR_HELP)]
+    Verify {
+        /// The mirror's name (needs the passphrase, to read the sealed mirror list), or its
+        /// location (s3://… or a folder; needs no passphrase)
+        mirror: String,
+    },
+}
+
+fn when(ms: Option<i64>) -> String {
+    ms.map_or_else(
+        || "never".to_owned(),
+        |m| {
+            let t = khronika_app::time::rfc3339_ms(m);
+            format!("{} UTC", t.get(..16).unwrap_or(&t).replace('T', " "))
+        },
+    )
+}
+
+pub(crate) fn mirror_command(
+    cmd: MirrorCommand,
+    root: &Path,
+    unlock: &mut dyn FnMut() -> Result<UnlockedVault, AppError>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    match cmd {
+        MirrorCommand::Add { name, url } => {
+            let mut v = unlock()?;
+            let added = v.mirror_add(&name, &url)?;
+            if json {
+                let j = json!({"name": added.entry.name, "url": added.entry.url,
+                               "create_only_enforced": added.probe.conditional_create_honoured,
+                               "overwrite_allowed": added.probe.overwrite_allowed,
+                               "delete_allowed": added.probe.delete_allowed,
+                               "warnings": added.warnings});
+                output::json(out, &j).map_err(stdout_err)?;
+            } else {
+                output::line(
+                    out,
+                    &format!(
+                        "added mirror {} ({}); run `khronika sync` to copy the vault to it",
+                        added.entry.name, added.entry.url
+                    ),
+                )
+                .map_err(stdout_err)?;
+            }
+            for w in &added.warnings {
+                eprintln!("khronika: warning: {w}");
+            }
+            Ok(())
+        }
+        MirrorCommand::Ls => {
+            let v = unlock()?;
+            let statuses = v.mirror_statuses()?;
+            if json {
+                let items: Vec<_> = statuses
+                    .iter()
+                    .map(|s| {
+                        json!({"name": s.entry.name, "url": s.entry.url,
+                           "pending": s.pending.as_ref().ok(), "error": s.pending.as_ref().err(),
+                           "last_sync": s.entry.last_sync_ms.map(khronika_app::time::rfc3339_ms),
+                           "last_error": s.entry.last_error})
+                    })
+                    .collect();
+                return output::json(out, &json!(items)).map_err(stdout_err);
+            }
+            if statuses.is_empty() {
+                eprintln!(
+                    "khronika: no mirror yet; add one with `khronika mirror add NAME URL` (see `khronika mirror add --help`)"
+                );
+                return Ok(());
+            }
+            for s in &statuses {
+                let status = match &s.pending {
+                    Ok(0) => format!(
+                        "safe: holds everything (last sync {})",
+                        when(s.entry.last_sync_ms)
+                    ),
+                    Ok(n) => format!(
+                        "{n} object(s) pending (last sync {})",
+                        when(s.entry.last_sync_ms)
+                    ),
+                    Err(e) => format!("UNREACHABLE: {e}"),
+                };
+                output::line(
+                    out,
+                    &format!("{:<16} {:<40} {status}", s.entry.name, s.entry.url),
+                )
+                .map_err(stdout_err)?;
+            }
+            Ok(())
+        }
+        MirrorCommand::Verify { mirror: target } => {
+            let bar = ProgressBar::hidden();
+            let report = if target.contains('/') || target.contains(':') {
+                // A location: no passphrase; compared with this vault's logs.
+                let url = mirror::MirrorUrl::parse(&target)?;
+                let locked = LockedVault::open(Arc::new(OsFs), root)?;
+                let t = mirror::open_target(Arc::new(OsFs), &url, false)?;
+                let entry = MirrorEntry {
+                    name: url.as_string(),
+                    url: url.as_string(),
+                    added_ms: 0,
+                    acked: Default::default(),
+                    last_sync_ms: None,
+                    last_error: None,
+                };
+                mirror::check_mirror(&locked, t.backend(), &entry, &mut |n| bar.inc(n))
+                    .map_err(|e| mirror::mirror_error(&target, e))?
+            } else {
+                unlock()?.mirror_verify(&target, &mut |n| bar.inc(n))?
+            };
+            crate::cli::print_report(&report, false, json, out)
+        }
+    }
+}
+
+/// `khronika sync [--mirror NAME] [--wait]`
+pub(crate) fn sync(
+    v: &UnlockedVault,
+    only: Option<&str>,
+    wait: bool,
+    timeout: Duration,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let (config, _) = v.mirror_config()?;
+    let names: Vec<String> = match only {
+        Some(n) => vec![v.mirror(n)?.name],
+        None => config.mirrors.iter().map(|m| m.name.clone()).collect(),
+    };
+    if names.is_empty() {
+        return Err(CliError::App(AppError::new(
+            ErrorCode::Usage,
+            "no mirror yet: add one with `khronika mirror add NAME URL` (see `khronika mirror add --help`)",
+        )));
+    }
+    let deadline = Instant::now() + timeout;
+    let mut results: Vec<(String, Result<mirror::SyncOutcome, AppError>)> = Vec::new();
+    for name in &names {
+        let mut delay = Duration::from_secs(1);
+        let r = loop {
+            let bar: OnceCell<ProgressBar> = OnceCell::new();
+            let r = v.sync_mirror(
+                name,
+                &mut |total| {
+                    let b = output::bytes_bar(total, "syncing");
+                    b.set_message(format!("syncing to {name}"));
+                    let _ = bar.set(b);
+                },
+                &mut |n| {
+                    if let Some(b) = bar.get() {
+                        b.inc(n)
+                    }
+                },
+            );
+            if let Some(b) = bar.get() {
+                b.finish_and_clear();
+            }
+            let retry = match &r {
+                Ok(o) => o.pending > 0,
+                Err(e) => e.code == ErrorCode::Mirror,
+            };
+            if !wait || !retry || Instant::now() + delay > deadline {
+                break r;
+            }
+            if let Err(e) = &r {
+                eprintln!(
+                    "khronika: {name}: {}; trying again in {} s",
+                    e.message,
+                    delay.as_secs()
+                );
+            }
+            std::thread::sleep(delay);
+            delay = (delay * 2).min(Duration::from_secs(30));
+        };
+        results.push((name.clone(), r));
+    }
+    let safe = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(o) if o.pending == 0))
+        .count();
+    let total = results.len();
+    if json {
+        let items: Vec<_> = results
+            .iter()
+            .map(|(name, r)| match r {
+                Ok(o) => json!({"name": name, "ok": o.pending == 0, "sent": o.pushed.sent, "bytes": o.pushed.bytes,
+                                "already_there": o.pushed.already, "pending": o.pending}),
+                Err(e) => json!({"name": name, "ok": false, "error": {"code": e.code.as_str(), "message": e.message}}),
+            })
+            .collect();
+        output::json(
+            out,
+            &json!({"safe_on": safe, "mirrors": total, "results": items}),
+        )
+        .map_err(stdout_err)?;
+    } else {
+        for (name, r) in &results {
+            let line = match r {
+                Ok(o) if o.pending == 0 => format!(
+                    "{name}: sent {} object(s), {}; holds everything",
+                    o.pushed.sent,
+                    human_bytes(o.pushed.bytes)
+                ),
+                Ok(o) => format!(
+                    "{name}: sent {} object(s), {}; {} still pending",
+                    o.pushed.sent,
+                    human_bytes(o.pushed.bytes),
+                    o.pending
+                ),
+                Err(e) => format!("{name}: FAILED: {}", e.message),
+            };
+            output::line(out, &line).map_err(stdout_err)?;
+        }
+        output::line(out, &format!("safe on {safe} of {total} mirror(s)")).map_err(stdout_err)?;
+    }
+    match results.into_iter().find_map(|(_, r)| r.err()) {
+        Some(e) => Err(CliError::Reported(AppError::new(
+            e.code,
+            format!(
+                "{} of {total} mirror(s) failed; the vault is safe on {safe}. {}",
+                total - safe,
+                e.message
+            ),
+        ))),
+        None if safe < total => Err(CliError::Reported(AppError::new(
+            ErrorCode::Mirror,
+            format!(
+                "objects are still pending on {} mirror(s); run `khronika sync` again",
+                total - safe
+            ),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `khronika restore --from URL...`
+pub(crate) fn restore(
+    root: &Path,
+    from: &[String],
+    device: Option<&str>,
+    pass: &khronika_crypto::Passphrase,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let bar = if std::io::stderr().is_terminal() {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} restoring: {bytes} copied {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let res = mirror::restore(Arc::new(OsFs), root, from, device, pass, &mut |n| {
+        bar.inc(n)
+    });
+    bar.finish_and_clear();
+    let (v, o) = res?;
+    let evidence = v.evidence().len();
+    if json {
+        let mirrors: Vec<_> = o
+            .candidates
+            .iter()
+            .map(|c| json!({"url": c.url, "used": c.rejected.is_none(), "reason": c.rejected,
+                            "checkpoints": c.newest.iter().map(|(d, s)| (d.to_hex(), *s)).collect::<std::collections::BTreeMap<_, _>>()}))
+            .collect();
+        let j = json!({"vault": root, "from": o.from, "objects": o.objects, "bytes": o.bytes,
+                       "evidence": evidence, "verified": o.report.is_ok(), "mirrors": mirrors});
+        output::json(out, &j).map_err(stdout_err)?;
+    } else {
+        output::line(
+            out,
+            &format!(
+                "restored {} from {}: {} object(s), {}; {evidence} evidence item(s); verified",
+                root.display(),
+                o.from,
+                o.objects,
+                human_bytes(o.bytes)
+            ),
+        )
+        .map_err(stdout_err)?;
+        for c in o.candidates.iter().filter(|c| c.rejected.is_some()) {
+            output::line(
+                out,
+                &format!(
+                    "NOT USED {}: {}",
+                    c.url,
+                    c.rejected.as_deref().unwrap_or("")
+                ),
+            )
+            .map_err(stdout_err)?;
+        }
+    }
+    for c in &o.candidates {
+        if let Some(why) = &c.rejected
+            && !why.starts_with("not needed")
+        {
+            eprintln!("khronika: warning: mirror {} was not used: {why}", c.url);
+        }
+    }
+    Ok(())
+}

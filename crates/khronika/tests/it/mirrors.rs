@@ -1,0 +1,483 @@
+//! Mirrors end to end, against the real S3-compatible server that `scripts/test` starts
+//! (SeaweedFS on loopback) and a folder mirror: the lost site rebuilt from each, tampering
+//! named and refused, a rolled-back mirror passed over, no plaintext on any mirror, and bad
+//! input refused with one line and nothing written.
+
+use std::path::{Path, PathBuf};
+
+use khronika_backends::S3Backend;
+use khronika_backends::s3::S3Config;
+use khronika_store::Backend;
+
+use crate::util::{Cmd, Env, Out, assert_unchanged, copy_dir, files_under, flip_byte, snapshot};
+
+const ASCII: &str = "CANARY-M1RR0R-ascii";
+const CYRILLIC: &str = "ЗЕРКАЛО-КАНАРЕЙКА";
+
+/// The test server's address and identity; fails (never skips) without `scripts/test`.
+fn s3_vars() -> Vec<(&'static str, String)> {
+    let endpoint = std::env::var("KHRONIKA_TEST_S3").unwrap_or_default();
+    assert!(
+        !endpoint.is_empty(),
+        "KHRONIKA_TEST_S3 is not set: the mirror tests need the S3 test server. Run them with `scripts/test`, which starts it"
+    );
+    let get =
+        |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set; run `scripts/test`"));
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", get("KHRONIKA_TEST_S3_ACCESS_KEY")),
+        ("AWS_SECRET_ACCESS_KEY", get("KHRONIKA_TEST_S3_SECRET_KEY")),
+        ("AWS_ALLOW_HTTP", "true".into()),
+    ]
+}
+
+/// A fresh `s3://` location in the test bucket, for one test.
+fn s3_url(test: &str) -> String {
+    let bucket =
+        std::env::var("KHRONIKA_TEST_S3_BUCKET").unwrap_or_else(|_| "khronika-test".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("s3://{bucket}/cli/{test}-{}-{nanos}", std::process::id())
+}
+
+fn s3(c: Cmd) -> Cmd {
+    s3_vars().into_iter().fold(c, |c, (k, v)| c.env(k, v))
+}
+
+/// Every object under an S3 location, with its bytes.
+fn s3_objects(url: &str) -> Vec<(String, Vec<u8>)> {
+    let vars = s3_vars();
+    let cfg = S3Config::from_vars(url, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let b = S3Backend::new(&cfg).unwrap();
+    b.list("")
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            let (path, _) = khronika_store::ObjectPath::parse(&p)
+                .unwrap_or_else(|| panic!("foreign object {p}"));
+            (p, b.read(&path).unwrap())
+        })
+        .collect()
+}
+
+/// `khronika --vault VAULT ...` with the passphrase.
+fn at(env: &Env, vault: &Path, args: &[&str]) -> Cmd {
+    env.cmd().vault(vault).args(args).pass(crate::util::PASS)
+}
+
+/// How many objects are under an S3 location (a listing only).
+fn s3_count(url: &str) -> usize {
+    let vars = s3_vars();
+    let cfg = S3Config::from_vars(url, |k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    S3Backend::new(&cfg).unwrap().list("").unwrap().len()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// What a person sees of a vault: evidence list, checkpoint, cases, and every file's bytes.
+fn view(env: &Env, vault: &Path, ids: &[String]) -> (String, String, String, Vec<Vec<u8>>) {
+    let k = |args: &[&str]| {
+        env.cmd()
+            .vault(vault)
+            .args(args)
+            .pass(crate::util::PASS)
+            .run()
+            .ok()
+    };
+    let ls = k(&["--json", "ls"]).stdout();
+    let cp = k(&["checkpoint"]).stdout();
+    let cases = k(&["--json", "list", "cases"]).stdout();
+    let bytes = ids.iter().map(|id| k(&["cat", id]).stdout).collect();
+    (ls, cp, cases, bytes)
+}
+
+/// A vault with the sample records and evidence whose names and contents carry canaries.
+fn vault_with_records_and_evidence(env: &Env) -> Vec<String> {
+    env.init();
+    env.k(&["sample"]).run().ok();
+    let files = [
+        env.input(
+            &format!("показания {CYRILLIC}.txt"),
+            format!("Свидетель {CYRILLIC} видел {ASCII}.\n").as_bytes(),
+        ),
+        env.input(
+            &format!("photo {ASCII}.jpg"),
+            &[0xffu8, 0xd8, 0xff, 0xe0].repeat(40_000),
+        ),
+    ];
+    env.add(&files)
+}
+
+#[test]
+fn the_lost_site_is_rebuilt_from_each_mirror_with_nothing_lost_and_no_plaintext_on_them() {
+    let env = Env::new();
+    let ids = vault_with_records_and_evidence(&env);
+    let url = s3_url("lost-site");
+    let dir = env.path("usb-mirror");
+    let out = s3(env.k(&["mirror", "add", "office-s3", &url])).run().ok();
+    assert!(
+        out.stderr.contains("create-only credentials"),
+        "the admin identity can overwrite: {out:?}"
+    );
+    env.k(&["mirror", "add", "usb", dir.to_str().unwrap()])
+        .run()
+        .ok();
+    let out = s3(env.k(&["sync", "--wait"])).run().ok();
+    assert!(out.stdout().contains("safe on 2 of 2 mirror(s)"), "{out:?}");
+    let out = s3(env.k(&["--json", "sync"])).run().ok();
+    let j = out.json();
+    assert_eq!(j["safe_on"], 2, "{out:?}");
+    for r in j["results"].as_array().unwrap() {
+        assert_eq!(
+            (r["sent"].as_u64(), r["pending"].as_u64()),
+            (Some(0), Some(0)),
+            "a second sync sends nothing: {out:?}"
+        );
+    }
+    let ls = s3(env.k(&["--json", "mirror", "ls"])).run().ok().json();
+    assert!(
+        ls.as_array().unwrap().iter().all(|m| m["pending"] == 0),
+        "{ls}"
+    );
+    for m in ["office-s3", "usb"] {
+        s3(env.k(&["mirror", "verify", m])).run().ok();
+    }
+    let before = view(&env, &env.vault(), &ids);
+
+    // The canary scan: nothing readable on either mirror, no original file name.
+    let mut scanned = 0;
+    let s3_objs = s3_objects(&url);
+    assert!(
+        s3_objs.iter().any(|(p, _)| p.starts_with("objects/"))
+            && s3_objs.iter().any(|(p, _)| p.starts_with("node/"))
+    );
+    let dir_objs = files_under(&dir).into_iter().map(|p| {
+        (
+            p.display().to_string(),
+            std::fs::read(dir.join(&p)).unwrap(),
+        )
+    });
+    for (name, bytes) in s3_objs.into_iter().chain(dir_objs) {
+        scanned += 1;
+        for c in [
+            ASCII,
+            CYRILLIC,
+            "показания",
+            "Свидетель",
+            "Dzhabrailov",
+            "Чечня",
+        ] {
+            assert!(
+                !contains(&bytes, c.as_bytes()) && !name.contains(c),
+                "{c} in {name}"
+            );
+        }
+    }
+    assert!(scanned > 20, "{scanned}");
+
+    // The office burns: the vault is gone. Rebuild it from each mirror in turn.
+    std::fs::remove_dir_all(env.vault()).unwrap();
+    for from in [url.clone(), dir.display().to_string()] {
+        let restored = env.path("restored");
+        let out = s3(at(&env, &restored, &["restore", "--from", &from]))
+            .run()
+            .ok();
+        assert!(out.stdout().contains("verified"), "{out:?}");
+        env.cmd().vault(&restored).arg("verify").run().ok();
+        assert_eq!(view(&env, &restored, &ids), before, "restored from {from}");
+        std::fs::remove_dir_all(&restored).unwrap();
+    }
+}
+
+/// A vault synced once to a folder mirror; returns the mirror and a copy of it as it was then.
+fn synced_twice_with_a_snapshot_between(env: &Env) -> (PathBuf, PathBuf) {
+    env.init();
+    env.add(&[env.input("a.txt", b"first evidence")]);
+    let dir = env.path("mirror");
+    env.k(&["mirror", "add", "usb", dir.to_str().unwrap()])
+        .run()
+        .ok();
+    env.k(&["sync"]).run().ok();
+    let old = env.path("mirror-as-it-was");
+    copy_dir(&dir, &old);
+    env.add(&[env.input("b.bin", &[7u8; 300_000])]);
+    env.k(&["sync"]).run().ok();
+    (dir, old)
+}
+
+fn replace_dir(dir: &Path, with: &Path) {
+    std::fs::remove_dir_all(dir).unwrap();
+    copy_dir(with, dir);
+}
+
+/// A way to damage the mirror: its name, the damage, and what the report must name.
+type Tamper<'a> = (&'a str, Box<dyn Fn() + 'a>, Vec<String>);
+
+fn refused_and_named(out: &Out, fragments: &[&str]) {
+    assert_eq!(out.code, 7, "{out:?}");
+    let text = out.stdout();
+    for f in fragments {
+        assert!(text.contains(f), "the report does not say {f:?}: {out:?}");
+    }
+}
+
+#[test]
+fn tampering_on_a_folder_mirror_is_named_by_verify_and_refused_by_sync() {
+    let env = Env::new();
+    let (dir, old) = synced_twice_with_a_snapshot_between(&env);
+    let good = env.path("good-mirror");
+    copy_dir(&dir, &good);
+    let pack = files_under(&dir)
+        .into_iter()
+        .filter(|p| {
+            p.starts_with("objects") && std::fs::metadata(dir.join(p)).unwrap().len() > 100_000
+        })
+        .max_by_key(|p| std::fs::metadata(dir.join(p)).unwrap().len())
+        .unwrap();
+    let pack_name = pack.display().to_string();
+    let cases: Vec<Tamper> = vec![
+        (
+            "deleted pack",
+            Box::new(|| std::fs::remove_file(dir.join(&pack)).unwrap()),
+            vec![pack_name.clone(), "missing".into()],
+        ),
+        (
+            "flipped byte",
+            Box::new(|| flip_byte(&dir.join(&pack), 4000)),
+            vec![pack_name.clone(), "damaged".into()],
+        ),
+        (
+            "rolled back",
+            Box::new(|| replace_dir(&dir, &old)),
+            vec!["rolled back".into()],
+        ),
+    ];
+    for (what, tamper, named) in cases {
+        replace_dir(&dir, &good);
+        tamper();
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        refused_and_named(&env.k(&["mirror", "verify", "usb"]).run(), &named);
+        if what != "rolled back" {
+            // By location, without the passphrase: the same problems. (A clean rollback needs
+            // the sync record in the sealed mirror list, so only the name finds it.)
+            let out = env
+                .cmd()
+                .vault(&env.vault())
+                .args(["mirror", "verify", dir.to_str().unwrap()])
+                .run();
+            refused_and_named(&out, &named);
+        }
+        // Add something new, so that sync has something to send: it must send nothing.
+        let before = snapshot(&dir);
+        env.add(&[env.input(&format!("{what}.txt"), what.as_bytes())]);
+        let out = env.k(&["sync"]).run();
+        assert_eq!(out.code, 7, "{what}: {out:?}");
+        assert!(
+            out.stdout().contains("fails verification") && out.stdout().contains("safe on 0 of 1"),
+            "{what}: {out:?}"
+        );
+        assert_unchanged(&dir, &before, &out);
+    }
+}
+
+#[test]
+fn a_restore_given_an_honest_and_a_rolled_back_mirror_uses_the_honest_one() {
+    let env = Env::new();
+    let (dir, old) = synced_twice_with_a_snapshot_between(&env);
+    let ls = env.k(&["--json", "ls"]).run().ok().stdout();
+    let restored = env.path("restored");
+    for order in [[&old, &dir], [&dir, &old]] {
+        let out = at(
+            &env,
+            &restored,
+            &[
+                "--json",
+                "restore",
+                "--from",
+                order[0].to_str().unwrap(),
+                "--from",
+                order[1].to_str().unwrap(),
+            ],
+        )
+        .run()
+        .ok();
+        let j = out.json();
+        assert_eq!(j["from"], dir.display().to_string(), "{out:?}");
+        let rejected: Vec<_> = j["mirrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["used"] == false)
+            .collect();
+        assert_eq!(rejected.len(), 1, "{out:?}");
+        assert_eq!(rejected[0]["url"], old.display().to_string());
+        assert!(
+            rejected[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("rolled back"),
+            "{out:?}"
+        );
+        assert!(
+            out.stderr.contains("was not used") && out.stderr.contains("rolled back"),
+            "{out:?}"
+        );
+        assert_eq!(
+            env.cmd()
+                .vault(&restored)
+                .args(["--json", "ls"])
+                .pass(crate::util::PASS)
+                .run()
+                .ok()
+                .stdout(),
+            ls
+        );
+        std::fs::remove_dir_all(&restored).unwrap();
+    }
+    // The rolled-back mirror alone still restores (an older but consistent state), and says so.
+    let out = at(
+        &env,
+        &restored,
+        &["restore", "--from", old.to_str().unwrap()],
+    )
+    .run()
+    .ok();
+    assert!(out.stdout().contains("1 evidence item(s)"), "{out:?}");
+}
+
+#[test]
+fn bad_input_is_one_line_with_the_right_status_and_writes_nothing() {
+    let env = Env::new();
+    env.init();
+    let before = snapshot(&env.vault());
+    let out = env.k(&["mirror", "add", "m", "ftp://example.org/x"]).run();
+    out.refused(2, &["not a mirror location", "s3://"]);
+    assert_unchanged(&env.vault(), &before, &out);
+    let out = env.k(&["mirror", "add", "m", "s3://UPPER/x"]).run();
+    out.refused(2, &["not an S3 mirror URL"]);
+    let out = env.k(&["mirror", "add", "Bad Name", "/tmp/x"]).run();
+    out.refused(2, &["not a mirror name"]);
+    let out = env.k(&["mirror", "add", "m", "s3://bucket/x"]).run();
+    out.refused(2, &["AWS_ACCESS_KEY_ID is not set"]);
+    let out = s3(env.k(&["mirror", "add", "m", "s3://bucket/x"]))
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .run();
+    out.refused(12, &["cannot write to the mirror", "AWS_ENDPOINT_URL"]);
+    assert_unchanged(&env.vault(), &before, &out);
+    let out = env.k(&["mirror", "verify", "nosuch"]).run();
+    out.refused(6, &["no mirror is called `nosuch`", "mirror ls"]);
+    let out = env.k(&["sync", "--mirror", "nosuch"]).run();
+    out.refused(6, &["no mirror is called `nosuch`"]);
+    let out = env.k(&["sync"]).run();
+    out.refused(2, &["no mirror yet", "mirror add"]);
+    assert_unchanged(&env.vault(), &before, &out);
+    // Restore: into an existing vault, from nowhere, from an unreachable server.
+    let out = env
+        .k(&["restore", "--from", env.path("nowhere").to_str().unwrap()])
+        .run();
+    out.refused(3, &["already holds a vault"]);
+    let target = env.path("new");
+    let out = at(
+        &env,
+        &target,
+        &["restore", "--from", env.path("nowhere").to_str().unwrap()],
+    )
+    .run();
+    out.refused(12, &["does not exist", "nothing was written"]);
+    let out = s3(at(&env, &target, &["restore", "--from", "s3://bucket/x"]))
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .run();
+    out.refused(12, &["nothing was written"]);
+    assert!(!target.exists(), "restore wrote something");
+    // A mirror that works, then becomes unreachable: sync fails with status 12 and says so.
+    let dir = env.path("m");
+    env.k(&["mirror", "add", "usb", dir.to_str().unwrap()])
+        .run()
+        .ok();
+    std::fs::rename(&dir, env.path("m-unplugged")).unwrap();
+    let out = env.k(&["sync"]).run();
+    assert_eq!(out.code, 12, "{out:?}");
+    assert!(
+        out.stdout().contains("usb: FAILED") && out.stdout().contains("safe on 0 of 1"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_help_says_what_a_mirror_is_and_how_to_give_create_only_credentials() {
+    let env = Env::new();
+    for sub in [
+        &["mirror", "add", "--help"][..],
+        &["sync", "--help"],
+        &["restore", "--help"],
+    ] {
+        let out = env.cmd().args(sub).run().ok();
+        let text = out.stdout();
+        for f in [
+            "s3://BUCKET/PREFIX",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_ENDPOINT_URL",
+            "create objects but not delete",
+            "object lock",
+        ] {
+            assert!(
+                text.contains(f),
+                "{sub:?} --help does not say {f:?}: {out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_sync_killed_mid_upload_leaves_a_verifiable_bucket_and_resumes_without_resending() {
+    let env = Env::new();
+    env.init();
+    // Several 16 MiB packs, so that the kill lands between uploads.
+    let big: Vec<u8> = (0..72u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    env.add(&[env.input("video.bin", &big)]);
+    let url = s3_url("killed");
+    s3(env.k(&["mirror", "add", "office-s3", &url])).run().ok();
+    let mut child = s3(env.k(&["sync"])).spawn_piped();
+    // Wait (bounded) until the first objects are in the bucket, then kill the sync.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while s3_count(&url) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    let arrived = s3_objects(&url).len();
+    assert!(arrived > 0, "nothing arrived before the deadline");
+    // Whatever arrived verifies, and the next sync sends exactly the rest.
+    s3(env.k(&["mirror", "verify", "office-s3"])).run().ok();
+    let out = s3(env.k(&["--json", "sync"])).run().ok();
+    let r = &out.json()["results"][0];
+    let total = s3_objects(&url).len();
+    assert_eq!(r["already_there"], 0, "{out:?}");
+    assert_eq!(
+        r["sent"].as_u64().unwrap() as usize,
+        total - arrived,
+        "killed: {status:?}; {out:?}"
+    );
+    assert_eq!(r["pending"], 0, "{out:?}");
+    if status.success() {
+        eprintln!("note: the sync finished before it could be killed");
+    } else {
+        assert!(
+            total > arrived,
+            "a killed sync left nothing to do: {status:?}"
+        );
+    }
+    s3(env.k(&["mirror", "verify", "office-s3"])).run().ok();
+}
