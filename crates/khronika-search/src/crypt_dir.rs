@@ -818,7 +818,7 @@ mod tests {
             .write_all(&bytes[..2 * SEALED_BLOCK])
             .unwrap();
         let err = read(&d, "b.idx").unwrap_err().to_string();
-        assert!(err.contains("damaged"), "{err}");
+        assert!(err.contains("does not authenticate"), "{err}");
     }
 
     #[test]

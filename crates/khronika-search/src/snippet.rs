@@ -101,7 +101,13 @@ pub fn snippet(body: &str, plan: &Plan, stemmers: &Stemmers) -> Option<Snippet> 
     }
     let base = first.from;
     let offset = text.len();
-    text.push_str(&body[base..last.to]);
+    // At the end of the text, its last punctuation too.
+    let stop = if end < ws.len() {
+        last.to
+    } else {
+        body.trim_end().len().max(last.to)
+    };
+    text.push_str(&body[base..stop]);
     if end < ws.len() {
         text.push('…');
     }

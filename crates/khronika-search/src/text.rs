@@ -242,17 +242,31 @@ impl Stemmers {
     }
 }
 
-/// For a Cyrillic query word's stem, the shorter prefix that also finds its other forms
-/// where Snowball gives different stems (`пытки` → `пытк`, `пыток` → `пыток`, `пытали` →
-/// `пыта`: all share `пыт`): the stem less up to two letters, never shorter than three.
-/// `None` for stems of three letters or fewer, where a prefix would find too much.
+/// For a Cyrillic query word's stem, a shorter prefix that also finds its other forms where
+/// Snowball gives different stems (`пытки` → `пытк`, `пыток` → `пыток`, `пытали` → `пыта`:
+/// all start with `пыт`): the stem without trailing vowels, without a fleeting `о`/`е`
+/// before its last consonant (`пыток` → `пытк`), and without the last of two final
+/// consonants (`пытк` → `пыт`); never shorter than three letters. `None` for stems of three
+/// letters or fewer, where a prefix would find too much.
 pub fn russian_prefix(stem: &str) -> Option<String> {
-    let n = stem.chars().count();
-    if n <= 3 {
+    const VOWELS: &[char] = &['а', 'е', 'и', 'о', 'у', 'ы', 'э', 'ю', 'я', 'ь', 'й', 'ъ'];
+    let mut s: Vec<char> = stem.chars().collect();
+    if s.len() <= 3 {
         return None;
     }
-    let keep = n.saturating_sub(2).max(3);
-    Some(stem.chars().take(keep).collect())
+    while s.len() > 3 && s.last().is_some_and(|c| VOWELS.contains(c)) {
+        s.pop();
+    }
+    let consonant = |c: char| !VOWELS.contains(&c);
+    let n = s.len();
+    if n > 4 && matches!(s[n - 2], 'о' | 'е') && consonant(s[n - 1]) && consonant(s[n - 3]) {
+        s.remove(n - 2);
+    }
+    let n = s.len();
+    if n > 3 && consonant(s[n - 1]) && consonant(s[n - 2]) {
+        s.pop();
+    }
+    Some(s.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -363,7 +377,10 @@ mod tests {
             assert_eq!(russian_prefix(stem).as_deref(), Some("пыт"), "{stem}");
         }
         assert_eq!(russian_prefix("нос"), None);
-        assert_eq!(russian_prefix("задержан").as_deref(), Some("задерж"));
+        // Kadyrov's stem is kept whole: "кад" would find Kadiev.
+        assert_eq!(russian_prefix("кадыр").as_deref(), Some("кадыр"));
+        assert_eq!(russian_prefix("задержа").as_deref(), Some("задер"));
+        assert_eq!(russian_prefix("задержан").as_deref(), Some("задержан"));
     }
 
     #[test]

@@ -47,8 +47,11 @@ fn no_plaintext_on_disk() {
     canary_index(t.path());
     let ix = open(t.path());
     // The canaries are there to find…
-    assert_eq!(found(&ix, &query(CANARY_ASCII)).len(), 300);
-    assert_eq!(found(&ix, &query(CANARY_CYRILLIC)).len(), 300);
+    for c in [CANARY_ASCII, CANARY_CYRILLIC] {
+        let mut q = query(c);
+        q.limit = 1000;
+        assert_eq!(found(&ix, &q).len(), 300);
+    }
     drop(ix);
     // …and nowhere on disk, in any form tantivy would write them (as typed, lower case,
     // stemmed), nor any of tantivy's own markers.
