@@ -244,9 +244,9 @@ fn romanise(s: &str, scheme: usize) -> String {
 
 /// Sentences to build texts from: a corpus folder's lines, or the sample dataset's texts.
 fn sentences() -> (Vec<String>, Vec<String>) {
-    let mut ru = Vec::new();
-    let mut en = Vec::new();
-    let mut add = |s: &str| {
+    let mut ru: Vec<String> = Vec::new();
+    let mut en: Vec<String> = Vec::new();
+    let add = |s: &str, ru: &mut Vec<String>, en: &mut Vec<String>| {
         let s = s.trim();
         if s.split_whitespace().count() < 4 {
             return;
@@ -262,7 +262,7 @@ fn sentences() -> (Vec<String>, Vec<String>) {
             let text = std::fs::read_to_string(e.unwrap().path()).unwrap_or_default();
             for line in text.lines() {
                 for s in line.split_inclusive(['.', ';']) {
-                    add(s);
+                    add(s, &mut ru, &mut en);
                 }
             }
         }
@@ -275,7 +275,7 @@ fn sentences() -> (Vec<String>, Vec<String>) {
                     .body()
                     .split_inclusive(['.', '\n'])
                 {
-                    add(s);
+                    add(s, &mut ru, &mut en);
                 }
             }
         }
@@ -341,8 +341,9 @@ impl Gen {
                 g,
                 s
             );
+            let d = self.rng.range(2, 4);
             json!({"type": "event", "id": id('V'), "title": title,
-                "description": self.text(self.rng.range(2, 4)),
+                "description": self.text(d),
                 "date": self.date(), "place": {"text": *self.rng.pick(PLACES)},
                 "acts": [{"id": format!("A-{:026}", i), "act_type": {"list": "types_of_acts", "code": *self.rng.pick(ACTS)}}]})
         } else if roll < 70 {
@@ -555,7 +556,8 @@ fn main() {
     let fuzzy: Vec<SearchQuery> = (0..per_kind)
         .map(|_| {
             // A Latin spelling with one letter changed.
-            let mut s: Vec<char> = romanise(rng.pick(SURNAMES), rng.below(3)).chars().collect();
+            let surname = rng.pick::<&str>(SURNAMES);
+            let mut s: Vec<char> = romanise(surname, rng.below(3)).chars().collect();
             let at = rng.range(1, s.len() - 1);
             s[at] = *rng.pick(&['a', 'o', 'e', 'i', 'u', 'r']);
             q(s.into_iter().collect(), true, Filters::default())

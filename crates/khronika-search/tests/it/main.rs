@@ -1,5 +1,7 @@
 //! Integration tests of the search index: one binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
 mod sample;
 mod security;
 mod support;
