@@ -90,6 +90,7 @@ fn from_latin(word: &str) -> Vec<String> {
     for c in word.chars() {
         match c {
             'č' | 'š' | 'ž' | 'ŝ' | 'ǰ' => plain.push(c),
+            _ if c.is_ascii() => plain.push(c),
             _ => plain.extend(
                 c.to_string()
                     .nfd()
@@ -103,8 +104,8 @@ fn from_latin(word: &str) -> Vec<String> {
     while i < s.len() {
         let rest = &s[i..];
         let starts = |p: &str| {
-            let p: Vec<char> = p.chars().collect();
-            rest.len() >= p.len() && rest[..p.len()] == p[..]
+            let mut at = rest.iter();
+            p.chars().all(|c| at.next() == Some(&c))
         };
         // Longest spellings first; each gives one or more symbol strings.
         let (len, options): (usize, &[&str]) = if starts("schtsch") {
