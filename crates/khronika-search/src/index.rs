@@ -24,7 +24,7 @@ use crate::error::SearchError;
 use crate::key::SearchKey;
 use crate::query::{Plan, QueryWord, SearchQuery};
 use crate::snippet::{Snippet, snippet};
-use crate::text::{Lang, Stemmers, word_is_cyrillic, words};
+use crate::text::{Lang, PALOCHKA, Stemmers, word_is_cyrillic, words};
 use crate::translit;
 
 /// The schema's version, kept in every commit's payload; an index of another version is
@@ -327,19 +327,26 @@ impl SearchIndex {
         doc.add_text(f.label, &d.label);
         doc.add_text(f.body, d.body());
         for (text, declared) in &d.texts {
-            let lang = Lang::detect(text, declared.as_deref());
             let ws = words(text);
+            let lang = Lang::detect_words(&ws, declared.as_deref());
             let mut stems = Vec::with_capacity(ws.len());
             let mut keys = Vec::with_capacity(ws.len() * 2);
             for w in &ws {
                 let stem = self.stemmers.stem(&w.norm, lang).into_owned();
-                stems.push(token(stem, w.from, w.to, w.position));
                 let cyrillic = word_is_cyrillic(&w.norm);
+                // The Russian stem, reused for the keys where the field's stem is it.
+                let russian =
+                    cyrillic && lang == Lang::RussianEnglish && !w.norm.contains(PALOCHKA);
+                let all = if russian {
+                    translit::word_keys_with_stem(&w.norm, Some(&stem))
+                } else {
+                    translit::word_keys(&w.norm, &self.stemmers)
+                };
+                stems.push(token(stem, w.from, w.to, w.position));
                 let capital = text[w.from..]
                     .chars()
                     .next()
                     .is_some_and(char::is_uppercase);
-                let all = translit::word_keys(&w.norm, &self.stemmers);
                 // A Latin word in running text: its English reading, and every reading if
                 // it is capitalised (likely a name).
                 let take = if cyrillic || capital { all.len() } else { 1 };

@@ -175,12 +175,17 @@ impl Lang {
     /// and English, told apart word by word by script. A declared language other than
     /// Chechen changes nothing: scripts decide.
     pub fn detect(text: &str, declared: Option<&str>) -> Lang {
+        Lang::detect_words(&words(text), declared)
+    }
+
+    /// [`Lang::detect`] on a text already split into words.
+    pub fn detect_words(words: &[Word], declared: Option<&str>) -> Lang {
         if matches!(declared, Some("ce" | "che")) {
             return Lang::Chechen;
         }
         let mut cyrillic = 0usize;
         let mut palochka = 0usize;
-        for w in words(text) {
+        for w in words {
             if word_is_cyrillic(&w.norm) {
                 cyrillic += 1;
                 if w.norm.contains(PALOCHKA) {

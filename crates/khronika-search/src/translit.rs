@@ -250,14 +250,20 @@ pub fn keys(norm: &str) -> Vec<String> {
 /// Chechen) also the keys of its Russian stem, so that inflected names meet their Latin
 /// spelling (`Кадырова`, `Кадыровым` → `kadirov`, as `Kadyrov`).
 pub fn word_keys(norm: &str, stemmers: &Stemmers) -> Vec<String> {
+    let cyrillic = norm.chars().any(is_cyrillic) && !norm.contains(PALOCHKA);
+    let stem = cyrillic.then(|| stemmers.russian(norm));
+    word_keys_with_stem(norm, stem.as_deref())
+}
+
+/// [`word_keys`] with the word's Russian stem already known (`None`: not a Russian word).
+pub fn word_keys_with_stem(norm: &str, russian_stem: Option<&str>) -> Vec<String> {
     let mut out = keys(norm);
-    if norm.chars().any(is_cyrillic) && !norm.contains(PALOCHKA) {
-        let stem = stemmers.russian(norm);
-        if stem != norm {
-            for k in keys(&stem) {
-                if !out.contains(&k) {
-                    out.push(k);
-                }
+    if let Some(stem) = russian_stem
+        && stem != norm
+    {
+        for k in keys(stem) {
+            if !out.contains(&k) {
+                out.push(k);
             }
         }
     }
