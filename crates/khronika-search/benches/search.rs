@@ -431,6 +431,16 @@ fn main() {
     let per_kind: usize = env("KHRONIKA_BENCH_QUERIES")
         .map(|s| s.parse().expect("KHRONIKA_BENCH_QUERIES: a number"))
         .unwrap_or(if benching { 300 } else { 50 });
+    if let Some(path) = std::env::var_os("KHRONIKA_BENCH_SERVE") {
+        let (ru, en) = sentences();
+        let generator = Gen {
+            rng: Rng(seed),
+            ru,
+            en,
+        };
+        serve(Path::new(&path), n, seed, per_kind, &generator);
+        return;
+    }
     let base = std::env::var_os("KHRONIKA_BENCH_DIR").map(std::path::PathBuf::from);
     let dir = match &base {
         Some(b) => {
@@ -494,10 +504,27 @@ fn main() {
         memory("VmHWM:").unwrap_or(0.0)
     );
 
-    // Serve: open again, as the app would.
+    // Serve in a fresh process, as the app would after a restart, so that memory counts
+    // only what serving needs (not what the indexing threads left allocated).
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(std::env::args().skip(1))
+        .env("KHRONIKA_BENCH_SERVE", &path)
+        .env("KHRONIKA_BENCH_RECORDS", n.to_string())
+        .env(
+            "KHRONIKA_BENCH_RATE",
+            (n as f64 / indexing.as_secs_f64()).to_string(),
+        )
+        .status()
+        .unwrap();
+    assert!(status.success(), "the serving process failed");
+}
+
+/// The serving half: open the index at `path` and run the queries.
+fn serve(path: &Path, n: usize, seed: u64, per_kind: usize, generator: &Gen) {
+    let key = SearchKey::from_bytes([0x42; 32]);
     let t = Instant::now();
     let index = SearchIndex::open_with(
-        &path,
+        path,
         &key,
         Settings {
             cache_bytes: 64 << 20,
@@ -506,8 +533,15 @@ fn main() {
     )
     .unwrap();
     assert_eq!(index.len() as usize, n);
-    println!("open: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+    println!(
+        "serving process: open {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
     let rss_open = memory("VmRSS:").unwrap_or(0.0);
+    let indexing_rate = std::env::var("KHRONIKA_BENCH_RATE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .unwrap_or(0.0);
 
     let mut rng = Rng(seed ^ 0xabcdef);
     let q = |text: String, fuzzy: bool, filters: Filters| SearchQuery {
@@ -572,14 +606,14 @@ fn main() {
     let fz = measure("fuzzy", &index, &fuzzy, |_, _| {});
     let rss = memory("VmRSS:").unwrap_or(0.0);
     println!(
-        "memory: {rss_open:.0} MiB after open, {rss:.0} MiB while serving (VmRSS), peak {:.0} MiB (VmHWM, indexing included); {} blocks cached",
+        "memory of the serving process: {rss_open:.0} MiB after open, {rss:.0} MiB after the queries (VmRSS), peak {:.0} MiB (VmHWM); {} blocks cached",
         memory("VmHWM:").unwrap_or(0.0),
         index.cached_blocks()
     );
     let ok = |b: bool| if b { "met" } else { "NOT met" };
     println!(
         "targets: indexing >= 5,000/s {}; p95 name/phrase/filtered < 25 ms {}; fuzzy < 100 ms {}; serving memory < 1 GB {}",
-        ok(n as f64 / indexing.as_secs_f64() >= 5000.0),
+        ok(indexing_rate >= 5000.0),
         ok(name.1 < 25.0 && phrase.1 < 25.0 && filt.1 < 25.0),
         ok(fz.1 < 100.0),
         ok(rss < 1024.0)
