@@ -1,0 +1,9 @@
+//! Integration tests of the search index: one binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod format;
+mod sample;
+mod security;
+mod support;
+mod variants;
