@@ -148,6 +148,13 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Note that the open indexes cover every committed line held now.
+    pub(crate) fn open_indexes_seen_now(&mut self) {
+        if self.open_indexes.seen.is_some() {
+            self.open_indexes.seen = Some(self.committed_lines());
+        }
+    }
+
     /// Log lines that are committed (staged entries of this device are not indexed until
     /// their commit).
     fn committed_lines(&self) -> usize {
@@ -162,23 +169,55 @@ impl UnlockedVault {
         let wanted = self.indexed_compartments();
         let mut open = std::mem::take(self.open_indexes.map());
         open.retain(|(c, e), _| wanted.iter().any(|(wc, we, _)| wc == c && we == e));
-        for (c, epoch, newest) in wanted {
-            let mut index = match open.remove(&(c, epoch)) {
-                Some(index) => index,
-                None => {
-                    if newest {
-                        self.remove_index_files(c, Some(epoch))?;
-                    }
-                    self.open_index(c, epoch, newest)?
+        for &(c, epoch, newest) in &wanted {
+            if let std::collections::btree_map::Entry::Vacant(slot) = open.entry((c, epoch)) {
+                if newest {
+                    self.remove_index_files(c, Some(epoch))?;
                 }
+                slot.insert(self.open_index(c, epoch, newest)?);
+            }
+        }
+        // An index that lacks revisions left out of memory (new, rebuilt, or of a new epoch)
+        // needs the whole logs.
+        let mut applied = BTreeMap::new();
+        for ((c, _), index) in &open {
+            applied.insert(*c, index.applied().map_err(index_err)?);
+        }
+        if self.needs_left_out(&applied) {
+            self.ensure_all_lines()?;
+        }
+        for &(c, epoch, newest) in &wanted {
+            let Some(mut index) = open.remove(&(c, epoch)) else {
+                return Err(AppError::internal("an index was not opened"));
             };
             let report = self.update_index(&mut index, c);
+            let now = index.applied().map_err(index_err);
             open.insert((c, epoch), index);
             out.push(report?);
+            if newest {
+                applied.insert(c, now?);
+            } else {
+                applied.remove(&c);
+            }
         }
         *self.open_indexes.map() = open;
         self.open_indexes.seen = Some(self.committed_lines());
+        // A cache: failing to write it costs only speed at the next unlock.
+        let _ = self.save_verified_state(&applied);
         Ok(out)
+    }
+
+    /// True if an index has not applied revisions that were left out of memory.
+    fn needs_left_out(&self, applied: &BTreeMap<CompartmentId, BTreeMap<[u8; 16], u64>>) -> bool {
+        self.resumed.dropped > 0
+            && applied.iter().any(|(c, a)| {
+                self.resumed.compartments.contains(c)
+                    && self
+                        .resumed
+                        .prefix
+                        .iter()
+                        .any(|(d, p)| a.get(&d.0).copied().unwrap_or(0) < *p)
+            })
     }
 
     /// Delete and rebuild every index this member can keep (`khronika reindex`).
@@ -241,7 +280,9 @@ impl UnlockedVault {
         let trust = self.trust();
         // Per device: the log size, or the first entry not trusted (those are re-offered each
         // time until a person accepts them; applying is idempotent).
+        // Revisions left out of memory (below a device's prefix) were trusted and applied.
         let mut covered: BTreeMap<[u8; 16], u64> = BTreeMap::new();
+        let mut stalled = std::collections::BTreeSet::new();
         let mut todo = Vec::new();
         let committed = self.committed_lines();
         for (i, l) in self.lines[..committed].iter().enumerate() {
@@ -249,8 +290,16 @@ impl UnlockedVault {
             let dev = b.device.0;
             let t = trust.trust(&b.device, b.index);
             let cov = covered.entry(dev).or_insert(0);
-            if t == Trust::Trusted && *cov == b.index {
-                *cov = b.index + 1;
+            if !stalled.contains(&dev) {
+                let prefix = self.resumed.prefix.get(&b.device).copied().unwrap_or(0);
+                if *cov < b.index && b.index <= prefix {
+                    *cov = b.index;
+                }
+                if t == Trust::Trusted && *cov == b.index {
+                    *cov = b.index + 1;
+                } else {
+                    stalled.insert(dev);
+                }
             }
             let from = applied.get(&dev).copied().unwrap_or(0);
             if b.kind == entry_kind::RECORD_REVISION
@@ -259,6 +308,12 @@ impl UnlockedVault {
                 && t == Trust::Trusted
             {
                 todo.push(i);
+            }
+        }
+        for (d, p) in &self.resumed.prefix {
+            let cov = covered.entry(d.0).or_insert(0);
+            if !stalled.contains(&d.0) && *cov < *p {
+                *cov = *p;
             }
         }
         let mut report = IndexReport {

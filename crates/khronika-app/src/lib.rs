@@ -8,6 +8,8 @@
 //!   current state, with conflicts kept; import and export; the source register.
 //! - [`indexes`]: the encrypted local records index per compartment (SQLCipher), kept up to
 //!   date from the logs and rebuilt by `reindex`.
+//! - [`resume`]: the sealed verified state that lets unlock read only the log entries
+//!   written since, and leave applied revisions out of memory.
 //! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
 //!   and members with roles.
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
@@ -32,6 +34,7 @@ pub mod members;
 pub mod mirror;
 pub mod proof;
 pub mod records;
+pub mod resume;
 mod sealed;
 pub mod time;
 pub mod vault;

@@ -254,6 +254,7 @@ impl UnlockedVault {
         if self.records.loaded {
             return Ok(());
         }
+        self.ensure_all_lines()?;
         let trust = self.trust();
         let entries: Vec<Entry> = self
             .lines

@@ -18,7 +18,7 @@ use khronika_store::entry::{Entry, ObjectRef, entry_kind, object_kind};
 use khronika_store::keys::{EpochKeys, kind};
 use khronika_store::log::LogState;
 use khronika_store::payloads::{Genesis, KeyEpoch, Recipient};
-use khronika_store::verify::{genesis_key, object_list};
+use khronika_store::verify::object_list;
 use khronika_store::{Backend, CompartmentId, DeviceId, MemberId, ObjectPath, VaultId, pack};
 
 use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord};
@@ -66,7 +66,10 @@ pub struct UnlockedVault {
     pub(crate) records: RecordState,
     pub(crate) open_indexes: crate::indexes::IndexCache,
     pub(crate) log: LogState,
+    /// The log entries held in memory: all, except revisions the indexes have applied and a
+    /// verified state leaves out (see [`crate::resume`]).
     pub(crate) lines: Vec<LogLine>,
+    pub(crate) resumed: crate::resume::Resumed,
     pub(crate) evidence: Vec<EvidenceRecord>,
     pub(crate) blob_index: HashMap<CompartmentId, HashMap<[u8; 32], BlobLoc>>,
 }
@@ -385,6 +388,7 @@ impl LockedVault {
             open_indexes: Default::default(),
             log: LogState::new(VaultId([0; 16]), device),
             lines: Vec::new(),
+            resumed: Default::default(),
             evidence: Vec::new(),
             blob_index: HashMap::new(),
         };
@@ -396,20 +400,20 @@ impl LockedVault {
 impl UnlockedVault {
     /// Read every device's log; unwrap the epochs given to this member; open what they open.
     fn load_logs(&mut self, wrap_secret: &WrapSecret) -> Result<(), AppError> {
-        let m = self.vault.marker.clone();
-        let backend = self.vault.backend.clone();
-        let mut entries: Vec<Entry> = Vec::new();
-        let devices = khronika_store::log::list_devices(backend.as_ref())?;
-        for d in devices {
-            let st = LogState::load(backend.as_ref(), m.vault, d, genesis_key, |e| {
-                entries.push(e.clone());
-                Ok(())
-            })?;
-            if d == m.device {
-                self.log = st;
-            }
-        }
+        let state = self.read_verified_state();
+        let loaded = match self.read_logs(state.as_ref())? {
+            Some(loaded) => loaded,
+            None => self
+                .read_logs(None)?
+                .ok_or_else(|| AppError::internal("a full read asked for another"))?,
+        };
+        let entries = loaded.entries;
+        self.log = loaded.mine;
+        self.resumed = loaded.resumed;
+        // The next state is written after the newest file present, whether or not it opened.
+        self.resumed.generation = self.state_generations().last().copied().unwrap_or(0);
         if self.log.size() == 0 {
+            let m = &self.vault.marker;
             self.log = LogState::new(m.vault, m.device);
             return Err(AppError::new(
                 ErrorCode::Damaged,
@@ -448,37 +452,8 @@ impl UnlockedVault {
             }
         }
         for e in entries {
-            let mut evidence = None;
-            if e.body.kind == entry_kind::EVIDENCE_ADD
-                && let Some(keys) = self.epochs.get(&(e.body.compartment, e.body.epoch))
-            {
-                let p = EvidencePayload::open(
-                    &e.body.payload,
-                    keys,
-                    &e.body.vault,
-                    &e.body.device,
-                    e.body.index,
-                )
-                .map_err(|w| {
-                    AppError::new(
-                        ErrorCode::Damaged,
-                        format!(
-                            "entry {} of device {}: {w}",
-                            e.body.index,
-                            e.body.device.short()
-                        ),
-                    )
-                })?;
-                if !p.check_commitments(&e.body.commitments) {
-                    return Err(AppError::new(
-                        ErrorCode::Damaged,
-                        format!(
-                            "entry {} of device {}: payload does not match its commitments",
-                            e.body.index,
-                            e.body.device.short()
-                        ),
-                    ));
-                }
+            let evidence = self.open_evidence(&e)?;
+            if let Some(p) = &evidence {
                 self.evidence.push(EvidenceRecord {
                     payload: p.clone(),
                     device: e.body.device,
@@ -486,7 +461,6 @@ impl UnlockedVault {
                     compartment: e.body.compartment,
                     epoch: e.body.epoch,
                 });
-                evidence = Some(p);
             }
             self.lines.push(LogLine { entry: e, evidence });
         }
@@ -506,6 +480,44 @@ impl UnlockedVault {
         self.load_records()
     }
 
+    /// The evidence payload of an evidence entry this member can read.
+    pub(crate) fn open_evidence(&self, e: &Entry) -> Result<Option<EvidencePayload>, AppError> {
+        if e.body.kind != entry_kind::EVIDENCE_ADD {
+            return Ok(None);
+        }
+        let Some(keys) = self.epochs.get(&(e.body.compartment, e.body.epoch)) else {
+            return Ok(None);
+        };
+        let p = EvidencePayload::open(
+            &e.body.payload,
+            keys,
+            &e.body.vault,
+            &e.body.device,
+            e.body.index,
+        )
+        .map_err(|w| {
+            AppError::new(
+                ErrorCode::Damaged,
+                format!(
+                    "entry {} of device {}: {w}",
+                    e.body.index,
+                    e.body.device.short()
+                ),
+            )
+        })?;
+        if !p.check_commitments(&e.body.commitments) {
+            return Err(AppError::new(
+                ErrorCode::Damaged,
+                format!(
+                    "entry {} of device {}: payload does not match its commitments",
+                    e.body.index,
+                    e.body.device.short()
+                ),
+            ));
+        }
+        Ok(Some(p))
+    }
+
     /// The locked part (paths, backend).
     pub fn locked(&self) -> &LockedVault {
         &self.vault
@@ -516,9 +528,11 @@ impl UnlockedVault {
         self.member
     }
 
-    /// Every log entry of every device, in log order per device.
-    pub fn log_lines(&self) -> &[LogLine] {
-        &self.lines
+    /// Every log entry of every device, in log order per device (read again in full if
+    /// revisions were left out of memory, see [`crate::resume`]).
+    pub fn log_lines(&mut self) -> Result<&[LogLine], AppError> {
+        self.ensure_all_lines()?;
+        Ok(&self.lines)
     }
 
     /// Every evidence item this member can read.

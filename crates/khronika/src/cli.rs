@@ -378,7 +378,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             cat(&mut v, &id, output.as_deref(), &mut out)
         }
         Command::Ls => ls(&unlock(fs, &root, pf, member)?, cli.json, &mut out),
-        Command::Log => log(&unlock(fs, &root, pf, member)?, cli.json, &mut out),
+        Command::Log => log(&mut unlock(fs, &root, pf, member)?, cli.json, &mut out),
         Command::Checkpoint { vkey } => {
             let locked = LockedVault::open(fs, &root)?;
             if vkey {
@@ -862,9 +862,9 @@ fn kind_name(k: u8) -> &'static str {
     }
 }
 
-fn log(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
+fn log(v: &mut UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     let mut items = Vec::new();
-    for l in v.log_lines() {
+    for l in v.log_lines()? {
         let b = &l.entry.body;
         let hash = khronika_crypto::hash::to_hex(&l.entry.hash());
         if json {

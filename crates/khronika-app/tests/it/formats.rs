@@ -625,7 +625,7 @@ fn golden_vault_opens_and_reads() {
     // The passphrase opens the member slot, the member key the device slot and the epoch.
     let mut v = locked.unlock(&Passphrase::new(PASSPHRASE.into())).unwrap();
     assert_eq!(v.member(), member_id());
-    assert_eq!(v.log_lines().len(), 3);
+    assert_eq!(v.log_lines().unwrap().len(), 3);
     let ev = v.evidence().to_vec();
     assert_eq!(ev.len(), 1);
     let (_, _, mid) = file_blobs(&keys());

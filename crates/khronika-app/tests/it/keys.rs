@@ -15,7 +15,7 @@ use crate::support::*;
 #[test]
 fn recovery_key_opens_every_epoch_and_only_it_and_the_member_are_recipients() {
     let fs = khronika_backends::SimFs::new();
-    let (v, recovery) = khronika_app::vault::init(
+    let (mut v, recovery) = khronika_app::vault::init(
         std::sync::Arc::new(fs.clone()),
         std::path::Path::new(ROOT),
         &pass(),
@@ -23,10 +23,13 @@ fn recovery_key_opens_every_epoch_and_only_it_and_the_member_are_recipients() {
         &mut SeededEntropy::new(11),
     )
     .unwrap();
+    let member = v.member();
     let epochs: Vec<_> = v
         .log_lines()
+        .unwrap()
         .iter()
         .filter(|l| l.entry.body.kind == entry_kind::KEY_EPOCH)
+        .cloned()
         .collect();
     assert_eq!(epochs.len(), 1);
     for l in epochs {
@@ -35,7 +38,7 @@ fn recovery_key_opens_every_epoch_and_only_it_and_the_member_are_recipients() {
         let recipients: Vec<Recipient> = ke.wraps.iter().map(|(r, _)| *r).collect();
         assert_eq!(
             recipients,
-            vec![Recipient::Member(v.member()), Recipient::Recovery]
+            vec![Recipient::Member(member), Recipient::Recovery]
         );
         let (r, w) = ke
             .wraps

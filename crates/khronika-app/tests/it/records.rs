@@ -48,8 +48,8 @@ fn current(v: &mut UnlockedVault, id: &RecordId) -> Record {
     v.record(id).unwrap().folded.record.unwrap()
 }
 
-fn log_size(v: &UnlockedVault) -> usize {
-    v.log_lines().len()
+fn log_size(v: &mut UnlockedVault) -> usize {
+    v.log_lines().unwrap().len()
 }
 
 fn member_pass() -> Passphrase {
@@ -108,7 +108,7 @@ fn the_history_of_an_edited_field_is_kept() {
             .is_some()
     );
     // An edit that changes nothing writes nothing.
-    let before = log_size(&v);
+    let before = log_size(&mut v);
     assert!(
         {
             let r = current(&mut v, &c.id());
@@ -117,7 +117,7 @@ fn the_history_of_an_edited_field_is_kept() {
         .unwrap()
         .is_none()
     );
-    assert_eq!(log_size(&v), before);
+    assert_eq!(log_size(&mut v), before);
     drop(v);
     let mut v = unlock(&fs).unwrap();
     let titles: Vec<_> = v
@@ -357,6 +357,7 @@ fn opening_the_source_register_leaves_a_log_entry_first() {
     assert_eq!(v.sealed_source_revisions(), 1);
     let before = v
         .log_lines()
+        .unwrap()
         .iter()
         .filter(|l| l.entry.body.kind == entry_kind::SOURCE_OPENING)
         .count();
@@ -367,9 +368,10 @@ fn opening_the_source_register_leaves_a_log_entry_first() {
     );
     assert_eq!(current(&mut v, &real.id()), real);
     drop(v);
-    let v = unlock(&fs).unwrap();
+    let mut v = unlock(&fs).unwrap();
     let after = v
         .log_lines()
+        .unwrap()
         .iter()
         .filter(|l| l.entry.body.kind == entry_kind::SOURCE_OPENING)
         .count();
@@ -385,7 +387,7 @@ fn opening_the_source_register_leaves_a_log_entry_first() {
 fn a_bad_import_stores_nothing() {
     let fs = new_vault();
     let mut v = unlock(&fs).unwrap();
-    let before = log_size(&v);
+    let before = log_size(&mut v);
     // Malformed JSON: the error names line and column.
     let e = Archive::parse("{\n  \"format\": \"khronika-records/v1\",\n  \"compartments\": [\n    {\"name\": \"x\",, }\n  ]\n}")
         .unwrap_err();
@@ -404,7 +406,7 @@ fn a_bad_import_stores_nothing() {
     let e = v.import_archive(&bad).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid);
     assert!(e.message.contains("cases[1].title"), "{}", e.message);
-    assert_eq!(log_size(&v), before);
+    assert_eq!(log_size(&mut v), before);
     assert!(v.list_records(None).unwrap().is_empty());
     // A record refers to one that does not exist.
     let dangling = Archive::parse(
@@ -417,7 +419,7 @@ fn a_bad_import_stores_nothing() {
     .unwrap();
     let e = v.import_archive(&dangling).unwrap_err();
     assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
-    assert_eq!(log_size(&v), before);
+    assert_eq!(log_size(&mut v), before);
 }
 
 #[test]
