@@ -90,9 +90,25 @@ pub enum S3Error {
         "{0} is not set: S3 mirrors take their credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL, AWS_REGION for a store other than AWS)"
     )]
     MissingEnv(&'static str),
+    /// A setting has a value that cannot be used.
+    #[error("{0}")]
+    BadSetting(String),
     /// The client could not be built (a bad endpoint URL, for instance).
     #[error("cannot set up the S3 client: {0}")]
     Client(String),
+}
+
+/// How long one request may take: `KHRONIKA_S3_TIMEOUT` seconds (1 to 3600), default 60.
+fn request_timeout(var: &impl Fn(&str) -> Option<String>) -> Result<Duration, S3Error> {
+    match var("KHRONIKA_S3_TIMEOUT") {
+        None => Ok(Duration::from_secs(60)),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(s) if (1..=3600).contains(&s) => Ok(Duration::from_secs(s)),
+            _ => Err(S3Error::BadSetting(format!(
+                "KHRONIKA_S3_TIMEOUT is `{v}`: give the seconds one request to the store may take, from 1 to 3600"
+            ))),
+        },
+    }
 }
 
 /// Split `s3://BUCKET/PREFIX` into bucket and prefix.
@@ -147,7 +163,7 @@ impl S3Config {
             secret_access_key,
             session_token: var("AWS_SESSION_TOKEN").map(SecretString::new),
             allow_http,
-            request_timeout: Duration::from_secs(60),
+            request_timeout: request_timeout(&var)?,
             max_retries: 4,
         })
     }
