@@ -126,7 +126,11 @@ fn corpus(tag: &str, seed: u64, mb: u64) -> Vec<(String, u64, usize)> {
             let r = noise(seed * 1_000_003 + i, 8);
             let v = u64::from_le_bytes(r.try_into().unwrap());
             let size = (lo + v % (hi - lo)).min(left.max(lo.min(left)));
-            files.push((format!("{tag}-{kind}-{i}.bin"), seed * 1_000_003 + i, size as usize));
+            files.push((
+                format!("{tag}-{kind}-{i}.bin"),
+                seed * 1_000_003 + i,
+                size as usize,
+            ));
             left -= size.min(left);
         }
     }
@@ -159,7 +163,11 @@ fn sync(v: &UnlockedVault, m: &dyn Backend) {
     let locked = v.locked();
     let todo = mirror::plan(locked.backend(), locked, m).unwrap();
     mirror::push(locked, m, &todo, &mut |_| {}).unwrap();
-    assert!(mirror::plan(locked.backend(), locked, m).unwrap().is_empty());
+    assert!(
+        mirror::plan(locked.backend(), locked, m)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 struct S3Mirror {
@@ -242,7 +250,10 @@ fn main() {
             dup += f.2 as u64;
         }
     }
-    for (label, files) in [("first add", &first), ("second add (20 % duplicates)", &second)] {
+    for (label, files) in [
+        ("first add", &first),
+        ("second add (20 % duplicates)", &second),
+    ] {
         let input: u64 = files.iter().map(|f| f.2 as u64).sum();
         let before = stored_bytes(&v);
         let (d0, w0) = (

@@ -200,6 +200,14 @@ enum Command {
         /// The lost device's id (first characters), when a mirror holds several devices
         #[arg(long, value_name = "ID")]
         device: Option<String>,
+        /// Rebuild with the vault's recovery key (KR1-…, asked for, or from
+        /// KHRONIKA_RECOVERY_KEY) instead of the member's passphrase; then choose a new
+        /// passphrase (asked twice, or --new-passphrase-file / KHRONIKA_NEW_PASSPHRASE)
+        #[arg(long)]
+        recovery_key: bool,
+        /// With --recovery-key: a file holding the new passphrase (chmod 600)
+        #[arg(long, value_name = "FILE", requires = "recovery_key")]
+        new_passphrase_file: Option<std::path::PathBuf>,
     },
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
@@ -643,9 +651,26 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
                 &mut out,
             )
         }
-        Command::Restore { from, device } => {
-            let pass = secrets::passphrase(pf, false)?;
-            crate::mirrors::restore(&root, &from, device.as_deref(), &pass, cli.json, &mut out)
+        Command::Restore {
+            from,
+            device,
+            recovery_key,
+            new_passphrase_file,
+        } => {
+            if recovery_key {
+                let key = secrets::recovery_key()?;
+                let pass = secrets::new_passphrase(new_passphrase_file.as_deref())?;
+                let k = khronika_app::mirror::RestoreKey::Recovery {
+                    key: &key,
+                    new_passphrase: &pass,
+                    params: khronika_crypto::kdf::Argon2Params::recommended(),
+                };
+                crate::mirrors::restore(&root, &from, device.as_deref(), &k, cli.json, &mut out)
+            } else {
+                let pass = secrets::passphrase(pf, false)?;
+                let k = khronika_app::mirror::RestoreKey::Passphrase(&pass);
+                crate::mirrors::restore(&root, &from, device.as_deref(), &k, cli.json, &mut out)
+            }
         }
         Command::Verify { read_data } => {
             let locked = LockedVault::open(fs, &root)?;
