@@ -241,6 +241,21 @@ enum WitnessCommand {
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
     },
+    /// Serve the witness over HTTP: C2SP tlog-witness `POST /add-checkpoint` for the logs it
+    /// has pinned (with `witness cosign`), and `GET /objects/…`, `GET /log/…` of a mirror
+    /// folder (never its key slots); cosignatures are kept in that folder. Binds to localhost
+    /// unless told otherwise; put it behind an HTTPS proxy to reach it from elsewhere
+    Serve {
+        /// The witness folder
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// A mirror folder to serve (read-only) and to keep cosignatures in
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port; the address is printed)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8480")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 /// Run the command line; returns the process exit status.
@@ -961,6 +976,33 @@ fn witness_command(
         }
         WitnessCommand::Vkey { dir } => {
             output::line(out, &Witness::open(&dir)?.vkey()).map_err(stdout_err)?
+        }
+        WitnessCommand::Serve { dir, store, listen } => {
+            let wit = Witness::open(&dir)?;
+            let vkey = wit.vkey();
+            let store = match store {
+                Some(p) if p.is_dir() => Some(khronika_backends::LocalBackend::new(fs, p)),
+                Some(p) => {
+                    return Err(CliError::App(AppError::new(
+                        ErrorCode::Usage,
+                        format!("the store {} is not a folder", p.display()),
+                    )));
+                }
+                None => None,
+            };
+            let node = khronika_server::WitnessNode::new(wit, store);
+            let mut printed = Ok(());
+            let served = khronika_server::serve(listen, node, |addr| {
+                printed = output::line(out, &format!("witness {vkey} serving on http://{addr}"))
+                    .and_then(|()| out.flush());
+            });
+            printed.map_err(stdout_err)?;
+            served.map_err(|e| {
+                CliError::App(AppError::new(
+                    ErrorCode::Usage,
+                    format!("cannot serve on {listen}: {e}"),
+                ))
+            })?;
         }
         WitnessCommand::Cosign { dir } => {
             let wit = Witness::open(&dir)?;
