@@ -21,16 +21,31 @@
 //!          member secret); associated data kind 7 with id = SHA-256(bytes 0..41)
 //! 113  32  SHA-256 of bytes 0..113
 //! ```
+//! Recovery slot (`keys/recovery-<member id>.key`, 161 bytes): the member's secret wrapped to
+//! the vault's recovery key, so that a mirror plus the recovery key rebuilds a node that opens
+//! (under a new passphrase) as the same member on the same device:
+//! ```text
+//!   0   8  "KHRNRKEY"
+//!   8   1  version (1)
+//!   9  16  member id
+//!  25 104  the member secret wrapped (X25519, FORMATS §6) to the recovery key's public half;
+//!          associated data kind 12 with id = SHA-256(bytes 0..25)
+//! 129  32  SHA-256 of bytes 0..129
+//! ```
 
 use khronika_crypto::aead::{self, AssociatedData};
 use khronika_crypto::hash::sha256;
 use khronika_crypto::kdf::{self, Argon2Params};
+use khronika_crypto::wrap::{self, WrapPublic, WrapSecret};
 use khronika_crypto::{CryptoError, Entropy, Key32, Passphrase};
 use khronika_store::keys::kind;
 use khronika_store::{DeviceId, MemberId};
 
 const MEMBER_MAGIC: &[u8; 8] = b"KHRNMKEY";
 const DEVICE_MAGIC: &[u8; 8] = b"KHRNDKEY";
+const RECOVERY_MAGIC: &[u8; 8] = b"KHRNRKEY";
+/// Length of a recovery slot file.
+pub const RECOVERY_SLOT_LEN: usize = 25 + wrap::WRAPPED_LEN + 32;
 /// Length of a member slot file.
 pub const MEMBER_SLOT_LEN: usize = 157;
 /// Length of a device slot file.
@@ -78,6 +93,7 @@ pub fn check_slot(bytes: &[u8]) -> Result<&[u8], SlotError> {
     let (magic, len) = match bytes.get(..8) {
         Some(m) if m == MEMBER_MAGIC => (MEMBER_MAGIC, MEMBER_SLOT_LEN),
         Some(m) if m == DEVICE_MAGIC => (DEVICE_MAGIC, DEVICE_SLOT_LEN),
+        Some(m) if m == RECOVERY_MAGIC => (RECOVERY_MAGIC, RECOVERY_SLOT_LEN),
         _ => return Err(SlotError::Damaged("not a Khronika key slot".into())),
     };
     let _ = magic;
@@ -151,6 +167,41 @@ pub fn open_member(bytes: &[u8], passphrase: &Passphrase) -> Result<(MemberId, K
         .try_into()
         .map_err(|_| SlotError::Damaged("secret length".into()))?;
     Ok((member, Key32::from_bytes(secret)))
+}
+
+/// Wrap a member secret to the recovery key's public half.
+pub fn seal_recovery(
+    member: &MemberId,
+    secret: &Key32,
+    recovery: &WrapPublic,
+    rng: &mut dyn Entropy,
+) -> Result<Vec<u8>, CryptoError> {
+    let mut b = Vec::with_capacity(RECOVERY_SLOT_LEN);
+    b.extend_from_slice(RECOVERY_MAGIC);
+    b.push(1);
+    b.extend_from_slice(&member.0);
+    let wrapped = wrap::wrap(secret, recovery, &ad(kind::RECOVERY_SLOT, &b), rng)?;
+    b.extend_from_slice(&wrapped);
+    Ok(with_checksum(b))
+}
+
+/// Open a recovery slot with the recovery key. Returns the member id and secret.
+pub fn open_recovery(bytes: &[u8], recovery: &WrapSecret) -> Result<(MemberId, Key32), SlotError> {
+    let body = check_slot(bytes)?;
+    if &body[..8] != RECOVERY_MAGIC {
+        return Err(SlotError::Damaged("not a recovery key slot".into()));
+    }
+    let member = MemberId(
+        body[9..25]
+            .try_into()
+            .map_err(|_| SlotError::Damaged("member id".into()))?,
+    );
+    let wrapped: &[u8; wrap::WRAPPED_LEN] = body[25..]
+        .try_into()
+        .map_err(|_| SlotError::Damaged("wrapped secret length".into()))?;
+    let secret = wrap::unwrap(wrapped, recovery, &ad(kind::RECOVERY_SLOT, &body[..25]))
+        .map_err(|_| SlotError::WrongKey)?;
+    Ok((member, secret))
 }
 
 fn device_slot_key(member_secret: &Key32) -> Key32 {
@@ -263,6 +314,47 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d, hex(include_str!("../testdata/vectors/device-slot.hex")));
+        let recovery = WrapSecret::from_seed(&key(0x50));
+        let r = seal_recovery(
+            &MemberId(id(0x30)),
+            &key(0x70),
+            &recovery.public(),
+            &mut SeededEntropy::new(10),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            hex(include_str!("../testdata/vectors/recovery-slot.hex"))
+        );
+        assert_eq!(
+            open_recovery(&r, &recovery).unwrap(),
+            (MemberId(id(0x30)), key(0x70))
+        );
+    }
+
+    #[test]
+    fn recovery_slot_round_trip_wrong_key_and_damage() {
+        let mut rng = SeededEntropy::new(11);
+        let m = MemberId([2; 16]);
+        let secret = Key32::from_bytes([3; 32]);
+        let recovery = WrapSecret::from_seed(&Key32::from_bytes([5; 32]));
+        let slot = seal_recovery(&m, &secret, &recovery.public(), &mut rng).unwrap();
+        assert_eq!(slot.len(), RECOVERY_SLOT_LEN);
+        assert!(check_slot(&slot).is_ok());
+        assert_eq!(open_recovery(&slot, &recovery).unwrap(), (m, secret));
+        let other = WrapSecret::from_seed(&Key32::from_bytes([6; 32]));
+        assert_eq!(
+            open_recovery(&slot, &other).unwrap_err(),
+            SlotError::WrongKey
+        );
+        for i in 0..slot.len() {
+            let mut b = slot.clone();
+            b[i] ^= 0x40;
+            assert!(
+                matches!(open_recovery(&b, &recovery), Err(SlotError::Damaged(_))),
+                "byte {i}"
+            );
+        }
     }
 
     #[test]

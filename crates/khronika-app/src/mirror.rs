@@ -25,10 +25,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use khronika_backends::s3::{OverwriteProbe, S3Config, S3Error, parse_s3_url};
+use khronika_backends::s3::{
+    OverwriteProbe, S3Config, S3Error, S3Settings, SecretString, parse_s3_url,
+};
 use khronika_backends::{EntryKind, Fs, LocalBackend, S3Backend};
 use khronika_crypto::aead::{self, AssociatedData};
 use khronika_crypto::hash::{sha256, to_hex};
+use khronika_crypto::kdf::Argon2Params;
+use khronika_crypto::wrap::RecoveryKey;
 use khronika_crypto::{Entropy, Key32, OsEntropy, Passphrase, kdf};
 use khronika_store::keys::kind;
 use khronika_store::log::{list_devices, list_log};
@@ -51,6 +55,114 @@ const CONFIG_SUFFIX: &str = ".sealed";
 /// Where probe objects of `mirror add` go (outside `objects/`, `log/` and `node/`).
 const PROBE_DIR: &str = "khronika-probe";
 
+/// The JSON format version of the mirror list that this code writes (FORMATS §24.2). Version 1
+/// (no `s3` settings) is read and migrated: it is written as version 2 at the next change.
+pub const CONFIG_VERSION: u32 = 2;
+
+/// An S3 secret in the sealed mirror list: serialized as its string, never `Debug`-printed,
+/// zeroized on drop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedSecret(pub SecretString);
+
+impl Serialize for SealedSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for SealedSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut s = String::deserialize(d)?;
+        let out = SealedSecret(SecretString::new(s.clone()));
+        zeroize::Zeroize::zeroize(&mut s);
+        Ok(out)
+    }
+}
+
+/// An S3 mirror's own settings, sealed in the mirror list (FORMATS §24.2, version 2). What is
+/// set here wins over the AWS environment variables for this mirror.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorS3 {
+    /// The access key id (with `secret_access_key`, or neither).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// The secret access key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<SealedSecret>,
+    /// The endpoint URL (`https://s3.example.org`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl MirrorS3 {
+    /// Check the settings: credentials whole, an http(s) endpoint, a plausible region.
+    pub fn check(&self) -> Result<(), AppError> {
+        let usage = |m: String| Err(AppError::new(ErrorCode::Usage, m));
+        match (&self.access_key_id, &self.secret_access_key) {
+            (Some(id), Some(secret)) => {
+                if id.is_empty() || id.len() > 128 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+                    return usage(format!(
+                        "`{id}` is not an access key id: give the id your store issued (letters and digits, e.g. AKIAIOSFODNN7EXAMPLE)"
+                    ));
+                }
+                if secret.0.expose().is_empty() || secret.0.expose().len() > 256 {
+                    return usage(
+                        "the secret access key is empty or longer than 256 characters; give the secret your store issued with the key id".into(),
+                    );
+                }
+            }
+            (None, None) => {}
+            (Some(_), None) => {
+                return usage("an access key id needs its secret access key".into());
+            }
+            (None, Some(_)) => {
+                return usage("a secret access key needs its --access-key-id".into());
+            }
+        }
+        if let Some(e) = &self.endpoint {
+            let ok = (e.starts_with("https://") || e.starts_with("http://"))
+                && e.len() <= 256
+                && e.len() > e.find("//").map_or(0, |i| i + 2)
+                && e.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                return usage(format!(
+                    "`{e}` is not an endpoint: give the store's address as https://HOST[:PORT]"
+                ));
+            }
+        }
+        if let Some(r) = &self.region {
+            let ok = (1..=64).contains(&r.len())
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return usage(format!(
+                    "`{r}` is not a region: use lower-case letters, digits and dashes (us-east-1, eu-central-1, garage)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// True if nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self == &MirrorS3::default()
+    }
+
+    fn settings(&self) -> S3Settings {
+        S3Settings {
+            credentials: match (&self.access_key_id, &self.secret_access_key) {
+                (Some(id), Some(s)) => Some((id.clone(), s.0.clone())),
+                _ => None,
+            },
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+        }
+    }
+}
+
 /// One configured mirror.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MirrorEntry {
@@ -69,6 +181,9 @@ pub struct MirrorEntry {
     /// What went wrong at the last attempt, if it failed.
     #[serde(default)]
     pub last_error: Option<String>,
+    /// An S3 mirror's own endpoint, region and credentials (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<MirrorS3>,
 }
 
 /// The node's mirror list (the plaintext of the sealed config).
@@ -161,18 +276,33 @@ fn s3_error(e: S3Error) -> AppError {
     AppError::new(ErrorCode::Usage, e.to_string())
 }
 
-/// Open the mirror at `url`. A directory must exist unless `create` is set.
+/// Open the mirror at `url`, with an S3 mirror's own settings `s3` (which win over the AWS
+/// environment variables). A directory must exist unless `create` is set.
 pub fn open_target(
     fs: Arc<dyn Fs>,
     url: &MirrorUrl,
+    s3: Option<&MirrorS3>,
     create: bool,
 ) -> Result<MirrorTarget, AppError> {
     match url {
         MirrorUrl::S3(u) => {
-            let cfg = S3Config::from_env(u).map_err(s3_error)?;
+            let settings = s3.map(MirrorS3::settings).unwrap_or_default();
+            let cfg = S3Config::resolve(u, &settings, |k| {
+                std::env::var(k).ok().filter(|v| !v.is_empty())
+            })
+            .map_err(s3_error)?;
             Ok(MirrorTarget::S3(S3Backend::new(&cfg).map_err(s3_error)?))
         }
         MirrorUrl::Dir(p) => {
+            if s3.is_some_and(|s| !s.is_empty()) {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{} is a folder: S3 settings (--access-key-id, --endpoint, --region) are only for s3:// mirrors",
+                        p.display()
+                    ),
+                ));
+            }
             match fs
                 .kind(p)
                 .map_err(|e| io_error("looking at the mirror folder", e))?
@@ -254,7 +384,8 @@ pub fn seal_config_with_nonce(
     generation: u64,
     nonce: &[u8; aead::NONCE_LEN],
 ) -> Result<Vec<u8>, AppError> {
-    let mut json = serde_json::to_vec(config).map_err(|e| AppError::internal(e.to_string()))?;
+    let mut json = Vec::with_capacity(64 * 1024);
+    serde_json::to_writer(&mut json, config).map_err(|e| AppError::internal(e.to_string()))?;
     json.resize(
         json.len().div_ceil(crate::sealed::PAD) * crate::sealed::PAD,
         b' ',
@@ -285,16 +416,20 @@ pub fn open_config(
     let mut g = [0u8; 8];
     g.copy_from_slice(&bytes[25..33]);
     let generation = u64::from_be_bytes(g);
-    let plain = aead::open(
+    let mut plain = aead::open(
         &config_key(device_seed),
         &config_ad(&bytes[..33]),
         &bytes[33..],
     )
     .map_err(|_| "the mirror list does not open (damaged)".to_string())?;
-    let config: MirrorConfig =
-        serde_json::from_slice(&plain).map_err(|e| format!("the mirror list is not valid: {e}"))?;
-    if config.v != 1 {
-        return Err(format!("mirror list format {} is not supported", config.v));
+    let parsed: Result<MirrorConfig, _> = serde_json::from_slice(&plain);
+    zeroize::Zeroize::zeroize(&mut plain);
+    let mut config = parsed.map_err(|e| format!("the mirror list is not valid: {e}"))?;
+    match config.v {
+        // Version 1 had no `s3` settings: the same list, written as version 2 next time.
+        1 if config.mirrors.iter().all(|m| m.s3.is_none()) => config.v = CONFIG_VERSION,
+        CONFIG_VERSION => {}
+        v => return Err(format!("mirror list format {v} is not supported")),
     }
     Ok((config, generation))
 }
@@ -356,6 +491,8 @@ pub struct SyncOutcome {
     pub pushed: PushOutcome,
     /// Objects still missing on the mirror after the push.
     pub pending: u64,
+    /// Log entries of this vault beyond the mirror's newest checkpoints after the push.
+    pub lag_entries: u64,
 }
 
 /// Objects one mirror lacks, counted without sending.
@@ -365,6 +502,35 @@ pub struct MirrorStatus {
     pub entry: MirrorEntry,
     /// Objects the mirror lacks, or why it could not be asked.
     pub pending: Result<u64, String>,
+    /// Log entries of this vault (all devices) beyond the mirror's newest checkpoints: how far
+    /// behind the mirror's history is. `None` if it could not be asked.
+    pub lag_entries: Option<u64>,
+}
+
+impl MirrorStatus {
+    /// The mirror holds everything this vault holds.
+    pub fn is_safe(&self) -> bool {
+        matches!(self.pending, Ok(0))
+    }
+
+    /// How long the mirror has been behind (ms): since its last complete sync (or since it was
+    /// added, if never), when it lacks something now; zero when it holds everything.
+    pub fn lag_ms(&self, now_ms: i64) -> Option<i64> {
+        match self.pending {
+            Ok(0) => Some(0),
+            Ok(_) => Some((now_ms - self.entry.last_sync_ms.unwrap_or(self.entry.added_ms)).max(0)),
+            Err(_) => None,
+        }
+    }
+}
+
+/// Log entries in `local` beyond the newest checkpoints of `mirror`, over all devices.
+pub fn lag_entries(local: &dyn Backend, mirror: &dyn Backend) -> Result<u64, BackendError> {
+    let theirs = newest_checkpoints(mirror)?;
+    Ok(newest_checkpoints(local)?
+        .iter()
+        .map(|(d, s)| s.saturating_sub(theirs.get(d).copied().unwrap_or(0)))
+        .sum())
 }
 
 impl UnlockedVault {
@@ -399,7 +565,7 @@ impl UnlockedVault {
         let Some(&g) = self.config_generations()?.last() else {
             return Ok((
                 MirrorConfig {
-                    v: 1,
+                    v: CONFIG_VERSION,
                     mirrors: vec![],
                 },
                 0,
@@ -446,6 +612,32 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Write `keys/recovery-<member>.key` (the member's secret wrapped to the vault's recovery
+    /// key) if it is missing, so that mirrors receive it with the other key slots and a mirror
+    /// plus the recovery key rebuilds this node. Vaults made before it existed get it here.
+    pub fn ensure_recovery_slot(&self) -> Result<(), AppError> {
+        let path = self
+            .keys_dir()
+            .join(format!("recovery-{}.key", self.member.to_hex()));
+        if self
+            .vault
+            .fs
+            .kind(&path)
+            .map_err(|e| io_error("looking at the recovery slot", e))?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let slot = crate::keyslot::seal_recovery(
+            &self.member,
+            &self.member_secret,
+            &self.recovery_public()?,
+            &mut OsEntropy,
+        )
+        .map_err(|e| AppError::internal(e.to_string()))?;
+        layout::create_durable(self.vault.fs.as_ref(), &path, &slot)
+    }
+
     /// The mirror called `name`.
     pub fn mirror(&self, name: &str) -> Result<MirrorEntry, AppError> {
         let (config, _) = self.mirror_config()?;
@@ -459,9 +651,18 @@ impl UnlockedVault {
 
     /// Add a mirror: check the name and location, reach the mirror (a directory is created if
     /// missing), probe whether it refuses overwrites, and store it in the sealed list.
-    pub fn mirror_add(&mut self, name: &str, url: &str) -> Result<AddOutcome, AppError> {
+    pub fn mirror_add(
+        &mut self,
+        name: &str,
+        url: &str,
+        s3: Option<MirrorS3>,
+    ) -> Result<AddOutcome, AppError> {
         check_name(name)?;
         let parsed = MirrorUrl::parse(url)?;
+        let s3 = s3.filter(|s| !s.is_empty());
+        if let Some(s) = &s3 {
+            s.check()?;
+        }
         let (mut config, generation) = self.mirror_config()?;
         if config.mirrors.iter().any(|m| m.name == name) {
             return Err(AppError::new(
@@ -480,7 +681,7 @@ impl UnlockedVault {
                 ),
             ));
         }
-        let target = open_target(self.vault.fs.clone(), &parsed, true)?;
+        let target = open_target(self.vault.fs.clone(), &parsed, s3.as_ref(), true)?;
         let mut r = [0u8; 8];
         OsEntropy
             .fill(&mut r)
@@ -539,8 +740,9 @@ impl UnlockedVault {
             acked: BTreeMap::new(),
             last_sync_ms: None,
             last_error: None,
+            s3,
         };
-        config.v = 1;
+        config.v = CONFIG_VERSION;
         config.mirrors.push(entry.clone());
         self.save_mirror_config(&config, generation)?;
         Ok(AddOutcome {
@@ -555,15 +757,24 @@ impl UnlockedVault {
         let (config, _) = self.mirror_config()?;
         let mut out = Vec::new();
         for m in config.mirrors {
-            let pending = MirrorUrl::parse(&m.url)
-                .and_then(|u| open_target(self.vault.fs.clone(), &u, false))
+            let asked = MirrorUrl::parse(&m.url)
+                .and_then(|u| open_target(self.vault.fs.clone(), &u, m.s3.as_ref(), false))
                 .and_then(|t| {
-                    plan(self.vault.backend(), &self.vault, t.backend())
-                        .map(|p| p.len() as u64)
+                    let (local, b) = (self.vault.backend(), t.backend());
+                    plan(local, &self.vault, b)
+                        .and_then(|p| Ok((p.len() as u64, lag_entries(local, b)?)))
                         .map_err(|e| mirror_error(&m.name, e))
                 })
                 .map_err(|e| e.message);
-            out.push(MirrorStatus { entry: m, pending });
+            let (pending, lag) = match asked {
+                Ok((p, l)) => (Ok(p), Some(l)),
+                Err(e) => (Err(e), None),
+            };
+            out.push(MirrorStatus {
+                entry: m,
+                pending,
+                lag_entries: lag,
+            });
         }
         Ok(out)
     }
@@ -599,7 +810,12 @@ impl UnlockedVault {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Report, AppError> {
         let m = self.mirror(name)?;
-        let target = open_target(self.vault.fs.clone(), &MirrorUrl::parse(&m.url)?, false)?;
+        let target = open_target(
+            self.vault.fs.clone(),
+            &MirrorUrl::parse(&m.url)?,
+            m.s3.as_ref(),
+            false,
+        )?;
         check_mirror(&self.vault, target.backend(), &m, progress).map_err(|e| mirror_error(name, e))
     }
 
@@ -612,6 +828,7 @@ impl UnlockedVault {
         progress: &mut dyn FnMut(u64),
     ) -> Result<SyncOutcome, AppError> {
         let m = self.mirror(name)?;
+        self.ensure_recovery_slot()?;
         let res = self.sync_entry(&m, total, progress);
         match &res {
             Ok(o) if o.pending == 0 => {
@@ -631,7 +848,12 @@ impl UnlockedVault {
         total: &mut dyn FnMut(u64),
         progress: &mut dyn FnMut(u64),
     ) -> Result<SyncOutcome, AppError> {
-        let target = open_target(self.vault.fs.clone(), &MirrorUrl::parse(&m.url)?, false)?;
+        let target = open_target(
+            self.vault.fs.clone(),
+            &MirrorUrl::parse(&m.url)?,
+            m.s3.as_ref(),
+            false,
+        )?;
         let mirror = target.backend();
         let report = check_mirror(&self.vault, mirror, m, &mut |_| {})
             .map_err(|e| mirror_error(&m.name, e))?;
@@ -657,10 +879,13 @@ impl UnlockedVault {
         let pending = plan(self.vault.backend(), &self.vault, mirror)
             .map_err(|e| mirror_error(&m.name, e))?
             .len() as u64;
+        let lag_entries =
+            lag_entries(self.vault.backend(), mirror).map_err(|e| mirror_error(&m.name, e))?;
         Ok(SyncOutcome {
             name: m.name.clone(),
             pushed,
             pending,
+            lag_entries,
         })
     }
 }
@@ -959,7 +1184,7 @@ fn examine(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Found, String> {
     let unreachable = |m: String| format!("{UNREACHABLE}{m}");
-    let target = open_target(fs, url, false).map_err(|e| match e.code {
+    let target = open_target(fs, url, None, false).map_err(|e| match e.code {
         ErrorCode::Mirror => unreachable(e.message),
         _ => e.message,
     })?;
@@ -1009,14 +1234,31 @@ fn newest_of(cps: &BTreeMap<(DeviceId, u64), Vec<u8>>) -> BTreeMap<DeviceId, u64
     out
 }
 
+/// What opens the restored vault.
+#[derive(Debug)]
+pub enum RestoreKey<'a> {
+    /// The passphrase of the node's member (its key slot travels to the mirrors).
+    Passphrase(&'a Passphrase),
+    /// The vault's recovery key (`KR1-…`), which opens the member's recovery slot on the
+    /// mirror; the rebuilt node's member slot is sealed anew under `new_passphrase`.
+    Recovery {
+        /// The recovery key.
+        key: &'a RecoveryKey,
+        /// The passphrase the rebuilt node will open with.
+        new_passphrase: &'a Passphrase,
+        /// Argon2id parameters of the new member slot.
+        params: Argon2Params,
+    },
+}
+
 /// Rebuild a vault at `root` (absent or empty) from the best of the mirrors `urls`, then open
-/// it with `passphrase` and verify it.
+/// it with `key` and verify it.
 pub fn restore(
     fs: Arc<dyn Fs>,
     root: &Path,
     urls: &[String],
     device: Option<&str>,
-    passphrase: &Passphrase,
+    key: &RestoreKey<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(UnlockedVault, RestoreOutcome), AppError> {
     if urls.is_empty() {
@@ -1122,37 +1364,95 @@ pub fn restore(
             newest,
         });
     }
-    // The passphrase must open the member's key slot before anything is written.
+    // The key must open the member's key slot (or, with the recovery key, the recovery slot and
+    // then the device slot) before anything is written.
     let src = best_found.target.backend();
     let node = best_found.marker.device;
-    let slot_name = format!("member-{}.key", best_found.marker.member.to_hex());
-    let slot = ObjectPath::node_file(&node, &slot_name)
-        .ok_or_else(|| AppError::internal("member slot path"))
-        .and_then(|p| {
-            src.read(&p).map_err(|e| {
-                AppError::new(
-                    ErrorCode::Damaged,
-                    format!("{best_url} holds no key slot for the node's member ({e}); nothing was written"),
-                )
+    let member = best_found.marker.member;
+    let read_node_file = |name: &str, what: &str| {
+        ObjectPath::node_file(&node, name)
+            .ok_or_else(|| AppError::internal("node file path"))
+            .and_then(|p| {
+                src.read(&p).map_err(|e| {
+                    AppError::new(
+                        ErrorCode::Damaged,
+                        format!("{best_url} holds no {what} for the node's member ({e}); nothing was written"),
+                    )
+                })
             })
-        })?;
-    match crate::keyslot::open_member(&slot, passphrase) {
-        Ok(_) => {}
-        Err(crate::keyslot::SlotError::WrongKey) => {
-            return Err(AppError::new(
-                ErrorCode::WrongPassphrase,
-                "the passphrase does not open the member's key slot kept on the mirror; nothing was written. Give the passphrase of the member who worked on the lost device",
-            ));
+    };
+    let member_slot_name = format!("member-{}.key", member.to_hex());
+    let (open_with, new_member_slot) = match key {
+        RestoreKey::Passphrase(p) => {
+            let slot = read_node_file(&member_slot_name, "key slot")?;
+            match crate::keyslot::open_member(&slot, p) {
+                Ok(_) => {}
+                Err(crate::keyslot::SlotError::WrongKey) => {
+                    return Err(AppError::new(
+                        ErrorCode::WrongPassphrase,
+                        "the passphrase does not open the member's key slot kept on the mirror; nothing was written. Give the passphrase of the member who worked on the lost device, or restore with the recovery key (--recovery-key)",
+                    ));
+                }
+                Err(e) => {
+                    return Err(AppError::new(
+                        ErrorCode::Damaged,
+                        format!(
+                            "the member's key slot on {best_url} cannot be used: {e}; nothing was written"
+                        ),
+                    ));
+                }
+            }
+            (*p, None)
         }
-        Err(e) => {
-            return Err(AppError::new(
-                ErrorCode::Damaged,
-                format!(
-                    "the member's key slot on {best_url} cannot be used: {e:?}; nothing was written"
-                ),
-            ));
+        RestoreKey::Recovery {
+            key,
+            new_passphrase,
+            params,
+        } => {
+            let slot = read_node_file(
+                &format!("recovery-{}.key", member.to_hex()),
+                "recovery slot (it is sent by `khronika sync` since November 2026: sync once more from a device that still works, or restore with the member's passphrase)",
+            )?;
+            let (m, secret) = match crate::keyslot::open_recovery(&slot, &key.wrap_secret()) {
+                Ok(x) => x,
+                Err(crate::keyslot::SlotError::WrongKey) => {
+                    return Err(AppError::new(
+                        ErrorCode::WrongPassphrase,
+                        "the recovery key does not open the recovery slot kept on the mirror: it is another vault's recovery key; nothing was written",
+                    ));
+                }
+                Err(e) => {
+                    return Err(AppError::new(
+                        ErrorCode::Damaged,
+                        format!(
+                            "the recovery slot on {best_url} cannot be used: {e}; nothing was written"
+                        ),
+                    ));
+                }
+            };
+            let dslot = read_node_file("device.key", "device key slot")?;
+            match crate::keyslot::open_device(&dslot, &secret) {
+                Ok((d, _)) if m == member && d == node => {}
+                _ => {
+                    return Err(AppError::new(
+                        ErrorCode::Damaged,
+                        format!(
+                            "the recovery slot on {best_url} does not belong to the node's member and device; nothing was written"
+                        ),
+                    ));
+                }
+            }
+            let fresh = crate::keyslot::seal_member(
+                &member,
+                &secret,
+                new_passphrase,
+                *params,
+                &mut OsEntropy,
+            )
+            .map_err(|e| AppError::internal(e.to_string()))?;
+            (*new_passphrase, Some(fresh))
         }
-    }
+    };
     // Copy: objects and logs in the mirror order, then the node files, the marker last.
     layout::prepare_new_folder(fs.as_ref(), root)?;
     let dst = LocalBackend::new(fs.clone(), root.to_path_buf());
@@ -1179,12 +1479,24 @@ pub fn restore(
         let Some((p, PathKind::NodeFile { name, .. })) = ObjectPath::parse(&s) else {
             continue;
         };
+        if name == member_slot_name && new_member_slot.is_some() {
+            // Restored with the recovery key: the member slot is sealed anew under the new
+            // passphrase (written below), the old one is not copied.
+            continue;
+        }
         let b = src.read(&p).map_err(|e| mirror_error(&best_url, e))?;
         if name == MARKER {
             marker_bytes = Some(b);
         } else {
             layout::create_durable(fs.as_ref(), &root.join(KEYS_DIR).join(&name), &b)?;
         }
+    }
+    if let Some(fresh) = &new_member_slot {
+        layout::create_durable(
+            fs.as_ref(),
+            &root.join(KEYS_DIR).join(&member_slot_name),
+            fresh,
+        )?;
     }
     let marker_bytes = marker_bytes.ok_or_else(|| {
         AppError::new(
@@ -1207,7 +1519,7 @@ pub fn restore(
             ),
         ));
     }
-    let unlocked = locked.unlock(passphrase)?;
+    let unlocked = locked.unlock(open_with)?;
     Ok((
         unlocked,
         RestoreOutcome {
@@ -1267,11 +1579,77 @@ mod tests {
                     .collect(),
                 last_sync_ms: Some(1_795_000_100_000),
                 last_error: None,
+                s3: None,
             }],
         }
     }
 
-    /// docs/FORMATS.md §24: the sealed mirror list of the fixed inputs.
+    fn vector_config_v2() -> MirrorConfig {
+        let mut c = vector_config();
+        c.v = 2;
+        c.mirrors[0].s3 = Some(MirrorS3 {
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(SealedSecret(SecretString::new(
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            ))),
+            endpoint: Some("https://s3.example.org".into()),
+            region: Some("eu-central-1".into()),
+        });
+        c
+    }
+
+    /// docs/FORMATS.md §24.2, version 2: the sealed mirror list with an S3 mirror's own
+    /// settings, of the fixed inputs. The secret never shows in `Debug`.
+    #[test]
+    fn sealed_config_vector_v2() {
+        let device = DeviceId(std::array::from_fn(|i| 0x20 + i as u8));
+        let seed = Key32::from_bytes(std::array::from_fn(|i| 0x60 + i as u8));
+        let nonce: [u8; aead::NONCE_LEN] = std::array::from_fn(|i| 0xb0 + i as u8);
+        let config = vector_config_v2();
+        let sealed = seal_config_with_nonce(&config, &device, &seed, 7, &nonce).unwrap();
+        let want = include_str!("../testdata/vectors/mirror-config-v2.hex").trim();
+        assert_eq!(
+            to_hex(&sealed),
+            want,
+            "the sealed mirror list changed: a format change"
+        );
+        assert_eq!(
+            open_config(&sealed, &device, &seed).unwrap(),
+            (config.clone(), 7)
+        );
+        let dbg = format!("{config:?}");
+        assert!(
+            !dbg.contains("wJalrXUtnFEMI") && dbg.contains("AKIDEXAMPLE"),
+            "{dbg}"
+        );
+        // A version-1 list with S3 settings is not a version-1 list.
+        let mut bad = config;
+        bad.v = 1;
+        let sealed = seal_config_with_nonce(&bad, &device, &seed, 7, &nonce).unwrap();
+        assert!(open_config(&sealed, &device, &seed).is_err());
+    }
+
+    #[test]
+    fn s3_settings_are_checked() {
+        let ok = vector_config_v2().mirrors[0].s3.clone().unwrap();
+        assert!(ok.check().is_ok());
+        let mut no_secret = ok.clone();
+        no_secret.secret_access_key = None;
+        let mut no_id = ok.clone();
+        no_id.access_key_id = None;
+        let mut endpoint = ok.clone();
+        endpoint.endpoint = Some("s3.example.org".into());
+        let mut region = ok.clone();
+        region.region = Some("EU Central".into());
+        let mut empty = ok.clone();
+        empty.secret_access_key = Some(SealedSecret(SecretString::new("")));
+        for bad in [no_secret, no_id, endpoint, region, empty] {
+            assert_eq!(bad.check().unwrap_err().code, ErrorCode::Usage, "{bad:?}");
+        }
+    }
+
+    /// docs/FORMATS.md §24.2, version 1 (before S3 settings): the sealed mirror list of the
+    /// fixed inputs, still read (and migrated).
     #[test]
     fn sealed_config_vector() {
         let device = DeviceId(std::array::from_fn(|i| 0x20 + i as u8));
@@ -1284,8 +1662,11 @@ mod tests {
             want,
             "the sealed mirror list changed: a format change"
         );
+        // Version 1 is read and migrated: the same list, as version 2.
         let (c, g) = open_config(&sealed, &device, &seed).unwrap();
-        assert_eq!((c, g), (vector_config(), 1));
+        let mut migrated = vector_config();
+        migrated.v = 2;
+        assert_eq!((c, g), (migrated, 1));
         for i in 0..sealed.len() {
             let mut b = sealed.clone();
             b[i] ^= 1;

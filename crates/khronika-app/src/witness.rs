@@ -10,7 +10,8 @@
 //!
 //! Cosignatures go into the vault as create-only objects
 //! `log/<device>/cosignature/<size>/<key id>`, one C2SP signature line each, where proofs pick
-//! them up.
+//! them up. Over HTTP (`khronika witness serve`, crate `khronika-server`), [`Witness::add_checkpoint`]
+//! answers C2SP `tlog-witness` `add-checkpoint` requests for the logs pinned here.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,9 +21,9 @@ use khronika_crypto::sign::SigningKey;
 use khronika_crypto::{Entropy, Key32, OsEntropy};
 use khronika_store::log::{LogState, list_log};
 use khronika_store::merkle::{ProofOrSource, consistency_proof};
-use khronika_store::note::{CosignatureV1Signer, VerifierKey};
+use khronika_store::note::{CheckpointText, CosignatureV1Signer, Note, VerifierKey};
 use khronika_store::verify::genesis_key;
-use khronika_store::witness::{Seen, cosignature_object, witness};
+use khronika_store::witness::{Seen, WitnessError, cosignature_object, witness};
 use khronika_store::{DeviceId, ObjectPath};
 use zeroize::Zeroize;
 
@@ -259,5 +260,134 @@ impl Witness {
         );
         replace_file(&self.seen_path(&device), &state).map_err(|e| e.message)?;
         Ok(())
+    }
+}
+
+/// Why a witness refused an `add-checkpoint` request (C2SP `tlog-witness`). The server maps
+/// each to its HTTP status; this layer knows nothing of HTTP.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddCheckpointError {
+    /// The request is not `old N`, proof lines, a blank line and a checkpoint.
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    /// The checkpoint is of a log this witness does not know.
+    #[error("unknown log: {0}")]
+    UnknownLog(String),
+    /// The checkpoint is not signed by the log's pinned key.
+    #[error("the checkpoint is not signed by the log's key: {0}")]
+    BadSignature(String),
+    /// `old` is not the size this witness last cosigned: the client must try again from it.
+    #[error("the witness's latest size for this log is {latest}")]
+    Conflict {
+        /// The size the witness last cosigned.
+        latest: u64,
+    },
+    /// The consistency proof does not link the checkpoints (or the log rolled back or forked).
+    #[error("refused: {0}")]
+    Inconsistent(String),
+    /// The witness's own state could not be read or written.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// An `add-checkpoint` request body: `old <size>`, the consistency proof's hashes in base64,
+/// one per line, a blank line, and the checkpoint (a signed note).
+/// A parsed `add-checkpoint` request.
+struct AddRequest<'a> {
+    old: u64,
+    proof: Vec<[u8; 32]>,
+    note: &'a [u8],
+}
+
+fn parse_add_checkpoint(body: &[u8]) -> Result<AddRequest<'_>, AddCheckpointError> {
+    use base64::Engine;
+    let bad = |m: &str| AddCheckpointError::Malformed(m.to_owned());
+    let split = body
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .ok_or_else(|| bad("no blank line before the checkpoint"))?;
+    let head = std::str::from_utf8(&body[..split]).map_err(|_| bad("the header is not UTF-8"))?;
+    let note = &body[split + 2..];
+    let mut lines = head.split('\n');
+    let old = lines
+        .next()
+        .and_then(|l| l.strip_prefix("old "))
+        .filter(|n| {
+            !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && (n.len() == 1 || !n.starts_with('0'))
+        })
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| bad("the first line must be `old <size>`"))?;
+    let mut proof = Vec::new();
+    for l in lines {
+        if proof.len() == 63 {
+            return Err(bad("more than 63 proof hashes"));
+        }
+        let h = base64::engine::general_purpose::STANDARD
+            .decode(l)
+            .ok()
+            .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            .ok_or_else(|| bad("a proof line is not a base64 SHA-256 hash"))?;
+        proof.push(h);
+    }
+    Ok(AddRequest { old, proof, note })
+}
+
+impl Witness {
+    /// C2SP `tlog-witness` `add-checkpoint`: cosign `body`'s checkpoint if its log is known
+    /// (pinned by an earlier `cosign`), `old` is the size last cosigned, and the proof shows the
+    /// checkpoint extends it. Returns the cosignature line (`— name base64…\n`) and the device
+    /// and size it cosigned. `now` is the cosignature time in seconds since 1970.
+    pub fn add_checkpoint(
+        &self,
+        body: &[u8],
+        now: u64,
+    ) -> Result<(String, DeviceId, u64), AddCheckpointError> {
+        let AddRequest { old, proof, note } = parse_add_checkpoint(body)?;
+        let parsed = Note::parse(note)
+            .map_err(|e| AddCheckpointError::Malformed(format!("the checkpoint: {e}")))?;
+        let text = CheckpointText::parse(parsed.text())
+            .map_err(|e| AddCheckpointError::Malformed(format!("the checkpoint: {e}")))?;
+        let device = text
+            .origin
+            .strip_prefix("khronika/vault/")
+            .and_then(|r| r.split_once("/device/"))
+            .and_then(|(_, d)| DeviceId::from_hex(d))
+            .ok_or_else(|| AddCheckpointError::UnknownLog(text.origin.clone()))?;
+        let internal = |e: AppError| AddCheckpointError::Internal(e.message);
+        let (vkey, seen) = self
+            .read_seen(&device)
+            .map_err(internal)?
+            .ok_or_else(|| AddCheckpointError::UnknownLog(text.origin.clone()))?;
+        let log_key =
+            VerifierKey::parse(&vkey).map_err(|e| AddCheckpointError::Internal(e.to_string()))?;
+        if log_key.name() != text.origin {
+            return Err(AddCheckpointError::UnknownLog(text.origin.clone()));
+        }
+        if old > text.size {
+            return Err(AddCheckpointError::Malformed(format!(
+                "old size {old} is beyond the checkpoint's size {}",
+                text.size
+            )));
+        }
+        if old != seen.size {
+            return Err(AddCheckpointError::Conflict { latest: seen.size });
+        }
+        let signer = CosignatureV1Signer::new(&self.name, &self.key, now)
+            .map_err(|e| AddCheckpointError::Internal(e.to_string()))?;
+        let (now_seen, line) =
+            witness(&log_key, Some(seen), note, &proof, &signer).map_err(|e| match e {
+                WitnessError::BadCheckpoint(w) => AddCheckpointError::BadSignature(w),
+                WitnessError::Sign(w) => AddCheckpointError::Internal(w),
+                e => AddCheckpointError::Inconsistent(e.to_string()),
+            })?;
+        let state = format!(
+            "vkey {vkey}\nsize {}\nroot {}\n",
+            now_seen.size,
+            to_hex(&now_seen.root)
+        );
+        replace_file(&self.seen_path(&device), &state).map_err(internal)?;
+        Ok((line, device, now_seen.size))
     }
 }

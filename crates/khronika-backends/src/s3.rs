@@ -2,9 +2,10 @@
 //! SeaweedFS…) through the `object_store` crate.
 //!
 //! Mirrors are named `s3://BUCKET/PREFIX`; every object of the vault lives at
-//! `PREFIX/<object path>`. Endpoint, region and credentials come from the standard AWS
-//! environment variables ([`S3Config::from_env`]); nothing else is asked of the machine (no
-//! instance metadata service is ever contacted).
+//! `PREFIX/<object path>`. Endpoint, region and credentials come from the mirror's own
+//! settings (sealed in the vault by the app) or else the standard AWS environment variables
+//! ([`S3Config::resolve`]); nothing else is asked of the machine (no instance metadata service
+//! is ever contacted).
 //!
 //! Every object goes up as **one conditional create** (`PutMode::Create`, HTTP
 //! `If-None-Match: *`): a store that honours it never overwrites. When the object is already
@@ -30,8 +31,9 @@ use object_store::{
     RetryConfig,
 };
 
-/// A secret string (the S3 secret key) that never shows in `Debug` output.
-#[derive(Clone, PartialEq, Eq)]
+/// A secret string (the S3 secret key) that never shows in `Debug` output and is zeroized
+/// when dropped.
+#[derive(Clone, PartialEq, Eq, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct SecretString(String);
 
 impl SecretString {
@@ -77,6 +79,17 @@ pub struct S3Config {
     pub max_retries: usize,
 }
 
+/// A mirror's own settings, which win over the environment (see [`S3Config::resolve`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3Settings {
+    /// The access key id and secret, used together or not at all.
+    pub credentials: Option<(String, SecretString)>,
+    /// The endpoint URL.
+    pub endpoint: Option<String>,
+    /// The region.
+    pub region: Option<String>,
+}
+
 /// Why an S3 mirror cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum S3Error {
@@ -87,12 +100,28 @@ pub enum S3Error {
     BadUrl(String),
     /// A required environment variable is unset.
     #[error(
-        "{0} is not set: S3 mirrors take their credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL, AWS_REGION for a store other than AWS)"
+        "{0} is not set: give the mirror its own credentials (`khronika mirror add NAME URL --access-key-id ID`, sealed in the vault) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_ENDPOINT_URL, AWS_REGION for a store other than AWS)"
     )]
     MissingEnv(&'static str),
+    /// A setting has a value that cannot be used.
+    #[error("{0}")]
+    BadSetting(String),
     /// The client could not be built (a bad endpoint URL, for instance).
     #[error("cannot set up the S3 client: {0}")]
     Client(String),
+}
+
+/// How long one request may take: `KHRONIKA_S3_TIMEOUT` seconds (1 to 3600), default 60.
+fn request_timeout(var: &impl Fn(&str) -> Option<String>) -> Result<Duration, S3Error> {
+    match var("KHRONIKA_S3_TIMEOUT") {
+        None => Ok(Duration::from_secs(60)),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(s) if (1..=3600).contains(&s) => Ok(Duration::from_secs(s)),
+            _ => Err(S3Error::BadSetting(format!(
+                "KHRONIKA_S3_TIMEOUT is `{v}`: give the seconds one request to the store may take, from 1 to 3600"
+            ))),
+        },
+    }
 }
 
 /// Split `s3://BUCKET/PREFIX` into bucket and prefix.
@@ -128,26 +157,52 @@ impl S3Config {
 
     /// The configuration of mirror `url` from variables looked up by `var`.
     pub fn from_vars(url: &str, var: impl Fn(&str) -> Option<String>) -> Result<Self, S3Error> {
+        Self::resolve(url, &S3Settings::default(), var)
+    }
+
+    /// The configuration of mirror `url`: its own `settings` first, then the variables looked
+    /// up by `var`. Sealed credentials are taken whole (key id and secret together, and no
+    /// `AWS_SESSION_TOKEN`), so keys meant for one store never mix with another's; a sealed
+    /// endpoint or region wins over `AWS_ENDPOINT_URL` / `AWS_REGION`. `AWS_ALLOW_HTTP` and
+    /// `KHRONIKA_S3_TIMEOUT` always come from the variables.
+    pub fn resolve(
+        url: &str,
+        settings: &S3Settings,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, S3Error> {
         let (bucket, prefix) = parse_s3_url(url)?;
-        let access_key_id =
-            var("AWS_ACCESS_KEY_ID").ok_or(S3Error::MissingEnv("AWS_ACCESS_KEY_ID"))?;
-        let secret_access_key = SecretString::new(
-            var("AWS_SECRET_ACCESS_KEY").ok_or(S3Error::MissingEnv("AWS_SECRET_ACCESS_KEY"))?,
-        );
+        let (access_key_id, secret_access_key, session_token) = match &settings.credentials {
+            Some((id, secret)) => (id.clone(), secret.clone(), None),
+            None => (
+                var("AWS_ACCESS_KEY_ID").ok_or(S3Error::MissingEnv("AWS_ACCESS_KEY_ID"))?,
+                SecretString::new(
+                    var("AWS_SECRET_ACCESS_KEY")
+                        .ok_or(S3Error::MissingEnv("AWS_SECRET_ACCESS_KEY"))?,
+                ),
+                var("AWS_SESSION_TOKEN").map(SecretString::new),
+            ),
+        };
         let allow_http = var("AWS_ALLOW_HTTP")
             .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes"));
         Ok(S3Config {
             bucket,
             prefix,
-            endpoint: var("AWS_ENDPOINT_URL").or_else(|| var("AWS_ENDPOINT")),
-            region: var("AWS_REGION")
+            endpoint: settings
+                .endpoint
+                .clone()
+                .or_else(|| var("AWS_ENDPOINT_URL"))
+                .or_else(|| var("AWS_ENDPOINT")),
+            region: settings
+                .region
+                .clone()
+                .or_else(|| var("AWS_REGION"))
                 .or_else(|| var("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_owned()),
             access_key_id,
             secret_access_key,
-            session_token: var("AWS_SESSION_TOKEN").map(SecretString::new),
+            session_token,
             allow_http,
-            request_timeout: Duration::from_secs(60),
+            request_timeout: request_timeout(&var)?,
             max_retries: 4,
         })
     }
@@ -507,5 +562,36 @@ mod tests {
             S3Config::from_vars("s3://bucket/p", |_| None),
             Err(S3Error::MissingEnv("AWS_ACCESS_KEY_ID"))
         ));
+    }
+
+    #[test]
+    fn a_mirrors_own_settings_win_over_the_environment_and_are_taken_whole() {
+        let env = |k: &str| match k {
+            "AWS_ACCESS_KEY_ID" => Some("ENVKEY".to_owned()),
+            "AWS_SECRET_ACCESS_KEY" => Some("env-secret".to_owned()),
+            "AWS_SESSION_TOKEN" => Some("env-token".to_owned()),
+            "AWS_ENDPOINT_URL" => Some("http://env.example".to_owned()),
+            "AWS_REGION" => Some("env-region".to_owned()),
+            _ => None,
+        };
+        let own = S3Settings {
+            credentials: Some(("OWNKEY".into(), SecretString::new("own-secret"))),
+            endpoint: Some("https://own.example".into()),
+            region: None,
+        };
+        let cfg = S3Config::resolve("s3://bucket/p", &own, env).unwrap();
+        assert_eq!(cfg.access_key_id, "OWNKEY");
+        assert_eq!(cfg.secret_access_key.expose(), "own-secret");
+        assert_eq!(cfg.session_token, None, "no env token with sealed keys");
+        assert_eq!(cfg.endpoint.as_deref(), Some("https://own.example"));
+        assert_eq!(cfg.region, "env-region");
+        // Sealed credentials need no variables at all.
+        let cfg = S3Config::resolve("s3://bucket/p", &own, |_| None).unwrap();
+        assert_eq!(cfg.region, "us-east-1");
+        // Without sealed credentials, the variables (and their token) are used.
+        let cfg = S3Config::resolve("s3://bucket/p", &S3Settings::default(), env).unwrap();
+        assert_eq!(cfg.access_key_id, "ENVKEY");
+        assert!(cfg.session_token.is_some());
+        assert!(!format!("{own:?}").contains("own-secret"));
     }
 }

@@ -36,9 +36,11 @@ pub mod kind {
     pub const RECORD_BODY: u8 = 10;
     /// A node's list of mirrors, under a key derived from its device key's seed.
     pub const MIRROR_CONFIG: u8 = 11;
+    /// A member's secret wrapped to the vault's recovery key (a node's recovery slot).
+    pub const RECOVERY_SLOT: u8 = 12;
     /// A member's verified state on a device (resume points of the logs), under a key derived
     /// from the member's secret.
-    pub const VERIFIED_STATE: u8 = 12;
+    pub const VERIFIED_STATE: u8 = 13;
 }
 
 /// The keys of one compartment at one epoch.

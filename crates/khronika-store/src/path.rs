@@ -229,7 +229,11 @@ fn node_file_name(name: &str) -> bool {
             .and_then(|r| r.strip_suffix(".key"))
             .is_some_and(|hex| device_dir(hex).is_some())
     };
-    name == "khronika-vault" || name == "device.key" || slot("member-") || slot("device-")
+    name == "khronika-vault"
+        || name == "device.key"
+        || slot("member-")
+        || slot("device-")
+        || slot("recovery-")
 }
 
 /// A device folder name: exactly 32 lower-case hex digits, as Khronika writes them.

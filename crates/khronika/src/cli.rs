@@ -200,6 +200,14 @@ enum Command {
         /// The lost device's id (first characters), when a mirror holds several devices
         #[arg(long, value_name = "ID")]
         device: Option<String>,
+        /// Rebuild with the vault's recovery key (KR1-…, asked for, or from
+        /// KHRONIKA_RECOVERY_KEY) instead of the member's passphrase; then choose a new
+        /// passphrase (asked twice, or --new-passphrase-file / KHRONIKA_NEW_PASSPHRASE)
+        #[arg(long)]
+        recovery_key: bool,
+        /// With --recovery-key: a file holding the new passphrase (chmod 600)
+        #[arg(long, value_name = "FILE", requires = "recovery_key")]
+        new_passphrase_file: Option<std::path::PathBuf>,
     },
     /// Check that nothing stored is damaged or missing; needs no passphrase
     Verify {
@@ -232,6 +240,21 @@ enum WitnessCommand {
         /// The witness folder
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
+    },
+    /// Serve the witness over HTTP: C2SP tlog-witness `POST /add-checkpoint` for the logs it
+    /// has pinned (with `witness cosign`), and `GET /objects/…`, `GET /log/…` of a mirror
+    /// folder (never its key slots); cosignatures are kept in that folder. Binds to localhost
+    /// unless told otherwise; put it behind an HTTPS proxy to reach it from elsewhere
+    Serve {
+        /// The witness folder
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// A mirror folder to serve (read-only) and to keep cosignatures in
+        #[arg(long, value_name = "DIR")]
+        store: Option<PathBuf>,
+        /// Address to listen on (port 0: any free port; the address is printed)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8480")]
+        listen: std::net::SocketAddr,
     },
 }
 
@@ -643,9 +666,26 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
                 &mut out,
             )
         }
-        Command::Restore { from, device } => {
-            let pass = secrets::passphrase(pf, false)?;
-            crate::mirrors::restore(&root, &from, device.as_deref(), &pass, cli.json, &mut out)
+        Command::Restore {
+            from,
+            device,
+            recovery_key,
+            new_passphrase_file,
+        } => {
+            if recovery_key {
+                let key = secrets::recovery_key()?;
+                let pass = secrets::new_passphrase(new_passphrase_file.as_deref())?;
+                let k = khronika_app::mirror::RestoreKey::Recovery {
+                    key: &key,
+                    new_passphrase: &pass,
+                    params: khronika_crypto::kdf::Argon2Params::recommended(),
+                };
+                crate::mirrors::restore(&root, &from, device.as_deref(), &k, cli.json, &mut out)
+            } else {
+                let pass = secrets::passphrase(pf, false)?;
+                let k = khronika_app::mirror::RestoreKey::Passphrase(&pass);
+                crate::mirrors::restore(&root, &from, device.as_deref(), &k, cli.json, &mut out)
+            }
         }
         Command::Verify { read_data } => {
             let locked = LockedVault::open(fs, &root)?;
@@ -936,6 +976,33 @@ fn witness_command(
         }
         WitnessCommand::Vkey { dir } => {
             output::line(out, &Witness::open(&dir)?.vkey()).map_err(stdout_err)?
+        }
+        WitnessCommand::Serve { dir, store, listen } => {
+            let wit = Witness::open(&dir)?;
+            let vkey = wit.vkey();
+            let store = match store {
+                Some(p) if p.is_dir() => Some(khronika_backends::LocalBackend::new(fs, p)),
+                Some(p) => {
+                    return Err(CliError::App(AppError::new(
+                        ErrorCode::Usage,
+                        format!("the store {} is not a folder", p.display()),
+                    )));
+                }
+                None => None,
+            };
+            let node = khronika_server::WitnessNode::new(wit, store);
+            let mut printed = Ok(());
+            let served = khronika_server::serve(listen, node, |addr| {
+                printed = output::line(out, &format!("witness {vkey} serving on http://{addr}"))
+                    .and_then(|()| out.flush());
+            });
+            printed.map_err(stdout_err)?;
+            served.map_err(|e| {
+                CliError::App(AppError::new(
+                    ErrorCode::Usage,
+                    format!("cannot serve on {listen}: {e}"),
+                ))
+            })?;
         }
         WitnessCommand::Cosign { dir } => {
             let wit = Witness::open(&dir)?;

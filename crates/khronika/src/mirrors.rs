@@ -28,15 +28,22 @@ Locations:
   s3://BUCKET/PREFIX    an S3-compatible bucket (AWS, MinIO, Ceph, Garage, SeaweedFS...)
   /media/usb/khronika   a folder (or file:///media/usb/khronika)
 
-S3 mirrors take their address and credentials from the environment:
+An S3 mirror's address and credentials can be sealed into the vault when it is added
+(--endpoint, --region, --access-key-id; the secret is asked for, or read from standard input
+with --secret-stdin, or from KHRONIKA_S3_SECRET_ACCESS_KEY, never from the command line).
+What is not sealed comes from the environment at each sync:
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY   the credentials (ask the mirror's administrator)
   AWS_ENDPOINT_URL      the store's address, for a store other than AWS (https://s3.example.org)
   AWS_REGION            the region [default: us-east-1]
   AWS_ALLOW_HTTP=true   allow plain http (only for a test server on this machine)
+  KHRONIKA_S3_TIMEOUT   seconds one request may take before it is retried [default: 60]
+Sealed settings win over these variables for their mirror (the variables apply to every S3
+mirror; a mirror's own keys must never be swapped for keys meant for another store).
 
 Give field devices credentials that can create objects but not delete or overwrite them, and
 turn on versioning and object lock on the bucket: then even someone holding a seized laptop
-cannot damage the mirror. `mirror add` checks this and warns when the credentials can do more.";
+cannot damage the mirror. `mirror add` checks this and warns when the credentials can do more.
+docs/MIRRORS.md has an example bucket policy and the object lock settings.";
 
 /// `khronika mirror ...`
 #[derive(Debug, Subcommand)]
@@ -49,6 +56,19 @@ pub(crate) enum MirrorCommand {
         name: String,
         /// Where it is: s3://BUCKET/PREFIX or a folder
         url: String,
+        /// S3: the access key id to seal into the vault for this mirror (its secret is asked
+        /// for, or read with --secret-stdin, or from KHRONIKA_S3_SECRET_ACCESS_KEY)
+        #[arg(long, value_name = "ID")]
+        access_key_id: Option<String>,
+        /// S3: read the secret access key from the first line of standard input
+        #[arg(long, requires = "access_key_id")]
+        secret_stdin: bool,
+        /// S3: the store's address, sealed into the vault (e.g. https://s3.example.org)
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// S3: the region, sealed into the vault (e.g. eu-central-1)
+        #[arg(long)]
+        region: Option<String>,
     },
     /// List the mirrors and how many objects each still lacks
     Ls,
@@ -60,6 +80,28 @@ pub(crate) enum MirrorCommand {
         /// location (s3://… or a folder; needs no passphrase)
         mirror: String,
     },
+}
+
+/// What is sealed for a mirror, never the secret: `{"access_key_id": …, "endpoint": …,
+/// "region": …}` or null.
+fn settings_json(e: &MirrorEntry) -> serde_json::Value {
+    match &e.s3 {
+        Some(s) => {
+            json!({"access_key_id": s.access_key_id, "secret": s.secret_access_key.as_ref().map(|_| "sealed"),
+                          "endpoint": s.endpoint, "region": s.region})
+        }
+        None => serde_json::Value::Null,
+    }
+}
+
+fn human_duration(ms: i64) -> String {
+    let s = ms / 1000;
+    match s {
+        ..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        3600..86400 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} days", s / 86400),
+    }
 }
 
 fn when(ms: Option<i64>) -> String {
@@ -80,9 +122,28 @@ pub(crate) fn mirror_command(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     match cmd {
-        MirrorCommand::Add { name, url } => {
+        MirrorCommand::Add {
+            name,
+            url,
+            access_key_id,
+            secret_stdin,
+            endpoint,
+            region,
+        } => {
+            let secret = match &access_key_id {
+                Some(_) => Some(mirror::SealedSecret(crate::secrets::s3_secret(
+                    secret_stdin,
+                )?)),
+                None => None,
+            };
+            let s3 = mirror::MirrorS3 {
+                access_key_id,
+                secret_access_key: secret,
+                endpoint,
+                region,
+            };
             let mut v = unlock()?;
-            let added = v.mirror_add(&name, &url)?;
+            let added = v.mirror_add(&name, &url, Some(s3))?;
             if json {
                 let j = json!({"name": added.entry.name, "url": added.entry.url,
                                "create_only_enforced": added.probe.conditional_create_honoured,
@@ -108,17 +169,26 @@ pub(crate) fn mirror_command(
         MirrorCommand::Ls => {
             let v = unlock()?;
             let statuses = v.mirror_statuses()?;
+            let now = khronika_app::time::now_ms();
+            let safe = statuses.iter().filter(|s| s.is_safe()).count();
             if json {
                 let items: Vec<_> = statuses
                     .iter()
                     .map(|s| {
-                        json!({"name": s.entry.name, "url": s.entry.url,
+                        json!({"name": s.entry.name, "url": s.entry.url, "safe": s.is_safe(),
                            "pending": s.pending.as_ref().ok(), "error": s.pending.as_ref().err(),
-                           "last_sync": s.entry.last_sync_ms.map(khronika_app::time::rfc3339_ms),
-                           "last_error": s.entry.last_error})
+                           "lag_entries": s.lag_entries,
+                           "lag_seconds": s.lag_ms(now).map(|l| l / 1000),
+                           "last_success": s.entry.last_sync_ms.map(khronika_app::time::rfc3339_ms),
+                           "last_error": s.entry.last_error,
+                           "settings": settings_json(&s.entry)})
                     })
                     .collect();
-                return output::json(out, &json!(items)).map_err(stdout_err);
+                return output::json(
+                    out,
+                    &json!({"safe_on": safe, "mirrors": statuses.len(), "items": items}),
+                )
+                .map_err(stdout_err);
             }
             if statuses.is_empty() {
                 eprintln!(
@@ -129,14 +199,20 @@ pub(crate) fn mirror_command(
             for s in &statuses {
                 let status = match &s.pending {
                     Ok(0) => format!(
-                        "safe: holds everything (last sync {})",
+                        "safe: holds everything (last success {})",
                         when(s.entry.last_sync_ms)
                     ),
                     Ok(n) => format!(
-                        "{n} object(s) pending (last sync {})",
+                        "{n} object(s) pending, {} log entr{} behind, for {} (last success {})",
+                        s.lag_entries.unwrap_or(0),
+                        if s.lag_entries == Some(1) { "y" } else { "ies" },
+                        human_duration(s.lag_ms(now).unwrap_or(0)),
                         when(s.entry.last_sync_ms)
                     ),
-                    Err(e) => format!("UNREACHABLE: {e}"),
+                    Err(e) => format!(
+                        "UNREACHABLE: {e} (last success {})",
+                        when(s.entry.last_sync_ms)
+                    ),
                 };
                 output::line(
                     out,
@@ -144,7 +220,11 @@ pub(crate) fn mirror_command(
                 )
                 .map_err(stdout_err)?;
             }
-            Ok(())
+            output::line(
+                out,
+                &format!("safe on {safe} of {} mirror(s)", statuses.len()),
+            )
+            .map_err(stdout_err)
         }
         MirrorCommand::Verify { mirror: target } => {
             let bar = ProgressBar::hidden();
@@ -152,7 +232,7 @@ pub(crate) fn mirror_command(
                 // A location: no passphrase; compared with this vault's logs.
                 let url = mirror::MirrorUrl::parse(&target)?;
                 let locked = LockedVault::open(Arc::new(OsFs), root)?;
-                let t = mirror::open_target(Arc::new(OsFs), &url, false)?;
+                let t = mirror::open_target(Arc::new(OsFs), &url, None, false)?;
                 let entry = MirrorEntry {
                     name: url.as_string(),
                     url: url.as_string(),
@@ -160,6 +240,7 @@ pub(crate) fn mirror_command(
                     acked: Default::default(),
                     last_sync_ms: None,
                     last_error: None,
+                    s3: None,
                 };
                 mirror::check_mirror(&locked, t.backend(), &entry, &mut |n| bar.inc(n))
                     .map_err(|e| mirror::mirror_error(&target, e))?
@@ -237,13 +318,24 @@ pub(crate) fn sync(
         .filter(|(_, r)| matches!(r, Ok(o) if o.pending == 0))
         .count();
     let total = results.len();
+    let (config, _) = v.mirror_config()?;
+    let last_success = |name: &str| {
+        config
+            .mirrors
+            .iter()
+            .find(|m| m.name == name)
+            .and_then(|m| m.last_sync_ms)
+            .map(khronika_app::time::rfc3339_ms)
+    };
     if json {
         let items: Vec<_> = results
             .iter()
             .map(|(name, r)| match r {
                 Ok(o) => json!({"name": name, "ok": o.pending == 0, "sent": o.pushed.sent, "bytes": o.pushed.bytes,
-                                "already_there": o.pushed.already, "pending": o.pending}),
-                Err(e) => json!({"name": name, "ok": false, "error": {"code": e.code.as_str(), "message": e.message}}),
+                                "already_there": o.pushed.already, "pending": o.pending,
+                                "lag_entries": o.lag_entries, "last_success": last_success(name)}),
+                Err(e) => json!({"name": name, "ok": false, "error": {"code": e.code.as_str(), "message": e.message},
+                                 "last_success": last_success(name)}),
             })
             .collect();
         output::json(
@@ -265,7 +357,17 @@ pub(crate) fn sync(
                     human_bytes(o.pushed.bytes),
                     o.pending
                 ),
-                Err(e) => format!("{name}: FAILED: {}", e.message),
+                Err(e) => format!(
+                    "{name}: FAILED: {} (last success {})",
+                    e.message,
+                    when(
+                        config
+                            .mirrors
+                            .iter()
+                            .find(|m| &m.name == name)
+                            .and_then(|m| m.last_sync_ms)
+                    )
+                ),
             };
             output::line(out, &line).map_err(stdout_err)?;
         }
@@ -296,7 +398,7 @@ pub(crate) fn restore(
     root: &Path,
     from: &[String],
     device: Option<&str>,
-    pass: &khronika_crypto::Passphrase,
+    key: &mirror::RestoreKey<'_>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
@@ -312,9 +414,7 @@ pub(crate) fn restore(
     } else {
         ProgressBar::hidden()
     };
-    let res = mirror::restore(Arc::new(OsFs), root, from, device, pass, &mut |n| {
-        bar.inc(n)
-    });
+    let res = mirror::restore(Arc::new(OsFs), root, from, device, key, &mut |n| bar.inc(n));
     bar.finish_and_clear();
     let (v, o) = res?;
     let evidence = v.evidence().len();

@@ -1,4 +1,6 @@
-//! Where the passphrase comes from: `--passphrase-file`, `KHRONIKA_PASSPHRASE`, or a prompt.
+//! Where the passphrase comes from: `--passphrase-file`, `KHRONIKA_PASSPHRASE`, or a prompt;
+//! and where a mirror's S3 secret comes from (standard input, an environment variable or a
+//! prompt, never the command line).
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -109,4 +111,63 @@ pub fn new_passphrase(file: Option<&Path>) -> Result<Passphrase, AppError> {
         ));
     }
     Ok(p)
+}
+
+/// An S3 mirror's secret access key: one line of standard input (`from_stdin`), else
+/// `KHRONIKA_S3_SECRET_ACCESS_KEY`, else asked at the terminal. Never from the command line,
+/// where other users of the machine can read it (`ps`) and shells keep it in their history.
+pub fn s3_secret(from_stdin: bool) -> Result<khronika_backends::s3::SecretString, AppError> {
+    let usage = |m: String| AppError::new(ErrorCode::Usage, m);
+    let mut s = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            usage(format!(
+                "cannot read the secret access key from standard input: {e}"
+            ))
+        })?;
+        line
+    } else if let Ok(v) = std::env::var("KHRONIKA_S3_SECRET_ACCESS_KEY") {
+        v
+    } else if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Secret access key: ")
+            .map_err(|e| usage(format!("cannot read the secret access key: {e}")))?
+    } else {
+        return Err(usage(
+            "--access-key-id needs its secret: give it on standard input with --secret-stdin, set KHRONIKA_S3_SECRET_ACCESS_KEY, or run in a terminal to be asked".into(),
+        ));
+    };
+    let trimmed = s.trim_end_matches(['\n', '\r']).to_owned();
+    let secret = khronika_backends::s3::SecretString::new(trimmed);
+    zeroize::Zeroize::zeroize(&mut s);
+    Ok(secret)
+}
+
+/// The vault's recovery key (`KR1-…`): from `KHRONIKA_RECOVERY_KEY`, else asked at the terminal.
+/// Never from the command line.
+pub fn recovery_key() -> Result<khronika_crypto::wrap::RecoveryKey, AppError> {
+    let text = if let Ok(v) = std::env::var("KHRONIKA_RECOVERY_KEY") {
+        zeroize::Zeroizing::new(v)
+    } else if std::io::stdin().is_terminal() {
+        zeroize::Zeroizing::new(
+            rpassword::prompt_password("Recovery key (KR1-…): ").map_err(|e| {
+                AppError::new(
+                    ErrorCode::Usage,
+                    format!("cannot read the recovery key: {e}"),
+                )
+            })?,
+        )
+    } else {
+        return Err(AppError::new(
+            ErrorCode::Usage,
+            "no recovery key given: set KHRONIKA_RECOVERY_KEY or run in a terminal to be asked",
+        ));
+    };
+    khronika_crypto::wrap::RecoveryKey::from_text(&text).map_err(|e| {
+        AppError::new(
+            ErrorCode::Usage,
+            format!(
+                "that is not a recovery key ({e}): it is the KR1-… line `khronika init` showed, 55 letters and digits in groups of five; check each group"
+            ),
+        )
+    })
 }

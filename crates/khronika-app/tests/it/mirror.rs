@@ -61,6 +61,7 @@ fn entry() -> MirrorEntry {
         acked: Default::default(),
         last_sync_ms: None,
         last_error: None,
+        s3: None,
     }
 }
 

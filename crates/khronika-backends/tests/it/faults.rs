@@ -1,6 +1,7 @@
 //! Faults between the S3 backend and the real test server, injected by a small TCP proxy on
-//! loopback: server errors (503) and PUTs whose answer is lost after the server stored them.
-//! The backend retries, and a repeated create finds the object and compares its bytes.
+//! loopback: server errors (503), requests that get no answer at all (a stalled connection: the
+//! request times out), and PUTs whose answer is lost after the server stored them. The backend
+//! retries, and a repeated create finds the object and compares its bytes.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -19,6 +20,8 @@ enum Fault {
     ServerError,
     /// Pass the request on, then drop the connection without the server's answer.
     LoseAnswer,
+    /// Read the request and never answer (until the client gives up and closes).
+    Stall,
 }
 
 /// A proxy to `upstream` that injects `fault` into the first `count` connections and relays
@@ -79,6 +82,11 @@ fn inject(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
             up.write_all(&request).unwrap();
             let _answer = read_message(&mut up);
         }
+        Fault::Stall => {
+            // Hold the connection open without a word until the client closes it.
+            let mut byte = [0u8; 1];
+            while client.read(&mut byte).unwrap_or(0) != 0 {}
+        }
     }
 }
 
@@ -106,10 +114,16 @@ fn upstream() -> SocketAddr {
 }
 
 fn via(addr: SocketAddr, prefix: &str) -> S3Backend {
+    via_with(addr, prefix, None)
+}
+
+/// A backend through `addr`, with `KHRONIKA_S3_TIMEOUT` set to `timeout` seconds if given.
+fn via_with(addr: SocketAddr, prefix: &str, timeout: Option<&str>) -> S3Backend {
     let vars = server_vars();
     let url = format!("s3://{}/{prefix}", bucket());
     let cfg = S3Config::from_vars(&url, |k| match k {
         "AWS_ENDPOINT_URL" => Some(format!("http://{addr}")),
+        "KHRONIKA_S3_TIMEOUT" => timeout.map(str::to_owned),
         k => vars(k),
     })
     .unwrap();
@@ -158,4 +172,49 @@ fn a_lost_answer_is_retried_and_finds_the_object_already_there() {
         b.create(&path, &Stored::from_existing_object(b"other".to_vec())),
         Err(khronika_store::BackendError::Conflict(_))
     ));
+}
+
+#[test]
+fn stalled_requests_time_out_and_are_retried() {
+    let p = prefix("stall");
+    let (addr, served) = proxy(upstream(), Fault::Stall, 2);
+    let b = via_with(addr, &p, Some("1"));
+    let bytes = b"sealed bytes through a stalling network".to_vec();
+    let path = ObjectPath::object(&khronika_crypto::hash::sha256(&bytes));
+    let started = std::time::Instant::now();
+    assert_eq!(
+        b.create(&path, &Stored::from_existing_object(bytes.clone()))
+            .unwrap(),
+        khronika_store::Created::New
+    );
+    assert_eq!(served.load(Ordering::SeqCst), 2, "the stalls were not hit");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "two stalls of a 1 s timeout took {:?}",
+        started.elapsed()
+    );
+    // Reads time out and are retried the same way.
+    let (addr, served) = proxy(upstream(), Fault::Stall, 1);
+    assert_eq!(via_with(addr, &p, Some("1")).read(&path).unwrap(), bytes);
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn the_request_timeout_is_a_checked_setting() {
+    let vars = server_vars();
+    let url = format!("s3://{}/x", bucket());
+    for bad in ["0", "soon", "3601", "-1"] {
+        let e = S3Config::from_vars(&url, |k| match k {
+            "KHRONIKA_S3_TIMEOUT" => Some(bad.to_owned()),
+            k => vars(k),
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("KHRONIKA_S3_TIMEOUT"), "{bad}: {e}");
+    }
+    let cfg = S3Config::from_vars(&url, |k| match k {
+        "KHRONIKA_S3_TIMEOUT" => Some("7".into()),
+        k => vars(k),
+    })
+    .unwrap();
+    assert_eq!(cfg.request_timeout, std::time::Duration::from_secs(7));
 }

@@ -15,5 +15,6 @@ mod mirrors;
 mod proofs;
 mod records;
 mod revocation;
+mod s3_faults;
 mod util;
 mod witness;

@@ -132,6 +132,30 @@ fn the_lost_site_is_rebuilt_from_each_mirror_with_nothing_lost_and_no_plaintext_
     env.k(&["mirror", "add", "usb", dir.to_str().unwrap()])
         .run()
         .ok();
+    // Before any sync: nothing is safe, everything pending, the whole log behind.
+    let ls = s3(env.k(&["--json", "mirror", "ls"])).run().ok().json();
+    assert_eq!(
+        (ls["safe_on"].as_u64(), ls["mirrors"].as_u64()),
+        (Some(0), Some(2)),
+        "{ls}"
+    );
+    for m in ls["items"].as_array().unwrap() {
+        assert!(
+            m["pending"].as_u64().unwrap() > 0 && m["lag_entries"].as_u64().unwrap() > 0,
+            "{ls}"
+        );
+        assert_eq!(
+            (m["safe"].as_bool(), m["last_success"].as_str()),
+            (Some(false), None),
+            "{ls}"
+        );
+    }
+    let out = s3(env.k(&["mirror", "ls"])).run().ok();
+    assert!(
+        out.stdout().contains("safe on 0 of 2 mirror(s)")
+            && out.stdout().contains("log entries behind"),
+        "{out:?}"
+    );
     let out = s3(env.k(&["sync", "--wait"])).run().ok();
     assert!(out.stdout().contains("safe on 2 of 2 mirror(s)"), "{out:?}");
     let out = s3(env.k(&["--json", "sync"])).run().ok();
@@ -145,9 +169,33 @@ fn the_lost_site_is_rebuilt_from_each_mirror_with_nothing_lost_and_no_plaintext_
         );
     }
     let ls = s3(env.k(&["--json", "mirror", "ls"])).run().ok().json();
+    assert_eq!(ls["safe_on"], 2, "{ls}");
+    for m in ls["items"].as_array().unwrap() {
+        assert_eq!(
+            (
+                m["pending"].as_u64(),
+                m["lag_entries"].as_u64(),
+                m["lag_seconds"].as_u64()
+            ),
+            (Some(0), Some(0), Some(0)),
+            "{ls}"
+        );
+        assert!(
+            m["last_success"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("20")),
+            "{ls}"
+        );
+    }
+    for r in j["results"].as_array().unwrap() {
+        assert!(r["last_success"].as_str().is_some(), "{out:?}");
+        assert_eq!(r["lag_entries"], 0, "{out:?}");
+    }
+    let out = s3(env.k(&["mirror", "ls"])).run().ok();
     assert!(
-        ls.as_array().unwrap().iter().all(|m| m["pending"] == 0),
-        "{ls}"
+        out.stdout().contains("safe on 2 of 2 mirror(s)")
+            && out.stdout().contains("last success 20"),
+        "{out:?}"
     );
     for m in ["office-s3", "usb"] {
         s3(env.k(&["mirror", "verify", m])).run().ok();
@@ -480,4 +528,198 @@ fn a_sync_killed_mid_upload_leaves_a_verifiable_bucket_and_resumes_without_resen
         );
     }
     s3(env.k(&["mirror", "verify", "office-s3"])).run().ok();
+}
+
+#[test]
+fn sealed_credentials_reach_the_mirror_without_aws_variables_and_never_show() {
+    let env = Env::new();
+    env.init();
+    env.add(&[env.input("note.txt", b"sealed credentials test")]);
+    let vars: std::collections::BTreeMap<_, _> = s3_vars().into_iter().collect();
+    let (endpoint, key, secret) = (
+        vars["AWS_ENDPOINT_URL"].clone(),
+        vars["AWS_ACCESS_KEY_ID"].clone(),
+        vars["AWS_SECRET_ACCESS_KEY"].clone(),
+    );
+    // Only plain HTTP is allowed from the environment; nothing else of AWS is set, and wrong
+    // AWS credentials in the environment must not be used for a mirror with its own.
+    let http = |c: Cmd| c.env("AWS_ALLOW_HTTP", "true");
+    let wrong = |c: Cmd| {
+        http(c)
+            .env("AWS_ACCESS_KEY_ID", "WRONGKEY")
+            .env("AWS_SECRET_ACCESS_KEY", "wrong-secret")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    };
+    let url = s3_url("sealed-creds");
+    let out = http(env.k(&[
+        "mirror",
+        "add",
+        "office-s3",
+        &url,
+        "--endpoint",
+        &endpoint,
+        "--region",
+        "us-east-1",
+        "--access-key-id",
+        &key,
+        "--secret-stdin",
+    ]))
+    .run_with_stdin(format!("{secret}\n").as_bytes())
+    .ok();
+    assert!(out.stdout().contains("added mirror office-s3"), "{out:?}");
+    // A second mirror, its secret from the variable (still not on the command line).
+    let url2 = s3_url("sealed-creds-2");
+    http(env.k(&[
+        "mirror",
+        "add",
+        "second",
+        &url2,
+        "--endpoint",
+        &endpoint,
+        "--access-key-id",
+        &key,
+    ]))
+    .env("KHRONIKA_S3_SECRET_ACCESS_KEY", &secret)
+    .run()
+    .ok();
+    let out = wrong(env.k(&["--json", "sync"])).run().ok();
+    assert_eq!(out.json()["safe_on"], 2, "{out:?}");
+    wrong(env.k(&["mirror", "verify", "office-s3"])).run().ok();
+    let ls = wrong(env.k(&["mirror", "ls"])).run().ok();
+    let ls_json = wrong(env.k(&["--json", "mirror", "ls"])).run().ok();
+    for o in [&out, &ls, &ls_json] {
+        assert!(
+            !o.stdout().contains(&secret) && !o.stderr.contains(&secret),
+            "{o:?}"
+        );
+    }
+    assert!(ls_json.stdout().contains(&key), "{ls_json:?}");
+    // Sealed on disk: neither the secret nor the key id is readable in any file of the vault.
+    let files = files_under(&env.vault());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("mirrors-")),
+        "{files:?}"
+    );
+    for f in files {
+        let b = std::fs::read(env.vault().join(&f)).unwrap();
+        assert!(!contains(&b, secret.as_bytes()), "{}", f.display());
+        assert!(!contains(&b, key.as_bytes()), "{}", f.display());
+    }
+    // Without a secret, a key id is refused; the secret is never taken from the command line.
+    let out = http(env.k(&[
+        "mirror",
+        "add",
+        "third",
+        &s3_url("x"),
+        "--access-key-id",
+        &key,
+    ]))
+    .run();
+    out.refused(2, &["--secret-stdin", "KHRONIKA_S3_SECRET_ACCESS_KEY"]);
+    let out = http(env.k(&[
+        "mirror",
+        "add",
+        "third",
+        &s3_url("x"),
+        "--secret-access-key",
+        "s",
+    ]))
+    .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    // Settings on a folder mirror are refused.
+    let out = http(env.k(&[
+        "mirror",
+        "add",
+        "usb",
+        &env.path("usb").display().to_string(),
+        "--region",
+        "eu-central-1",
+    ]))
+    .run();
+    out.refused(2, &["only for s3:// mirrors"]);
+}
+
+#[test]
+fn the_recovery_key_rebuilds_the_lost_node_under_a_new_passphrase() {
+    let env = Env::new();
+    let recovery = env.init();
+    env.k(&["sample"]).run().ok();
+    let ids = env.add(&[
+        env.input("video.bin", &crate::util::random_bytes(2_500_000, 7)),
+        env.input("показания.txt", "Свидетель видел всё.\n".as_bytes()),
+    ]);
+    let before = view(&env, &env.vault(), &ids);
+    let dir = env.path("usb-mirror");
+    env.k(&["mirror", "add", "usb", dir.to_str().unwrap()])
+        .run()
+        .ok();
+    env.k(&["sync"]).run().ok();
+    let from = dir.to_str().unwrap();
+    let new_pass = "a new passphrase after the fire";
+    let restore = |target: &Path, key: &str| {
+        env.cmd()
+            .vault(target)
+            .args(["--json", "restore", "--from", from, "--recovery-key"])
+            .env("KHRONIKA_RECOVERY_KEY", key)
+            .env("KHRONIKA_NEW_PASSPHRASE", new_pass)
+            .run()
+    };
+
+    // Another vault's recovery key opens nothing, and nothing is written.
+    let other = Env::new().init();
+    let target = env.path("restored");
+    let out = restore(&target, &other);
+    out.refused(4, &["recovery key does not open", "nothing was written"]);
+    assert!(
+        !target.exists() || files_under(&target).is_empty(),
+        "{out:?}"
+    );
+    // Not a recovery key at all.
+    let out = restore(&target, "KR1-NOT-A-KEY");
+    out.refused(2, &["not a recovery key"]);
+
+    // The recovery key (typed in lower case, without dashes) rebuilds it.
+    let typed = format!(
+        "kr1-{}",
+        recovery.to_ascii_lowercase()["kr1-".len()..].replace('-', "")
+    );
+    let out = restore(&target, &format!("  {typed} ")).ok();
+    assert_eq!(out.json()["verified"], true, "{out:?}");
+    // The same node: same roots, records and bytes, under the new passphrase only.
+    let k = |args: &[&str], pass: &str| env.cmd().vault(&target).args(args).pass(pass).run();
+    let after = (
+        k(&["--json", "ls"], new_pass).ok().stdout(),
+        k(&["checkpoint"], new_pass).ok().stdout(),
+        k(&["--json", "list", "cases"], new_pass).ok().stdout(),
+        ids.iter()
+            .map(|id| k(&["cat", id], new_pass).ok().stdout)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(after, before);
+    k(&["ls"], crate::util::PASS).refused(4, &["passphrase is wrong"]);
+    k(&["verify", "--read-data"], new_pass).ok();
+    // The rebuilt node keeps working and syncs on to the same mirror.
+    env.cmd()
+        .vault(&target)
+        .args(["add"])
+        .arg(env.input("after.txt", b"written after the restore"))
+        .pass(new_pass)
+        .run()
+        .ok();
+    env.cmd()
+        .vault(&target)
+        .args(["mirror", "add", "usb", from])
+        .pass(new_pass)
+        .run()
+        .ok();
+    let out = env
+        .cmd()
+        .vault(&target)
+        .args(["sync"])
+        .pass(new_pass)
+        .run()
+        .ok();
+    assert!(out.stdout().contains("safe on 1 of 1"), "{out:?}");
 }

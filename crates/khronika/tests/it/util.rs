@@ -160,6 +160,17 @@ impl Cmd {
         self.spawn().wait()
     }
 
+    /// Run with `input` on standard input.
+    pub fn run_with_stdin(mut self, input: &[u8]) -> Out {
+        use std::io::Write;
+        self.0.stdin(Stdio::piped());
+        let mut r = self.spawn();
+        let mut stdin = r.child.stdin.take().expect("stdin is piped");
+        stdin.write_all(input).expect("write to stdin");
+        drop(stdin);
+        r.wait()
+    }
+
     /// Start with standard output piped and standard error captured, for tests that read
     /// the output while the command runs.
     pub fn spawn_piped(mut self) -> std::process::Child {

@@ -112,3 +112,94 @@ fn witness_folders_are_checked() {
         .run()
         .refused(2, &["cannot name a witness"]);
 }
+
+/// One HTTP/1.1 request on a fresh connection; returns the status and the body.
+fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.write_all(body).unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&answer[..split]).to_string();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, answer[split + 4..].to_vec())
+}
+
+#[test]
+fn witness_serve_answers_add_checkpoint_and_serves_logs_but_not_key_slots() {
+    use std::io::BufRead;
+    let env = Env::new();
+    env.init();
+    env.add(&[env.input("a.txt", b"first")]);
+    let wdir = env.path("witness");
+    env.cmd()
+        .args([
+            "witness",
+            "init",
+            "--name",
+            "witness.example.org/2",
+            "--dir",
+        ])
+        .arg(&wdir)
+        .run()
+        .ok();
+    env.cmd()
+        .vault(&env.vault())
+        .args(["witness", "cosign", "--dir"])
+        .arg(&wdir)
+        .run()
+        .ok();
+    let mut child = env
+        .cmd()
+        .args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(&wdir)
+        .arg("--store")
+        .arg(env.vault())
+        .spawn_piped();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .rsplit_once("http://")
+        .map(|(_, a)| a.to_owned())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert!(line.starts_with("witness witness.example.org/2+"), "{line}");
+
+    let cp = std::fs::read_dir(env.vault().join("log"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path().join("checkpoint")).unwrap())
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let rel = cp
+        .strip_prefix(env.vault())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = http(&addr, "GET", &format!("/{rel}"), b"");
+    assert_eq!((status, body), (200, std::fs::read(&cp).unwrap()));
+    let device = rel.split('/').nth(1).unwrap();
+    let (status, _) = http(&addr, "GET", &format!("/node/{device}/device.key"), b"");
+    assert_eq!(status, 404);
+    // The checkpoint the witness already cosigned, from its size: the same size again is fine.
+    let size: u64 = cp.file_name().unwrap().to_str().unwrap().parse().unwrap();
+    let mut req = format!("old {size}\n\n").into_bytes();
+    req.extend(std::fs::read(&cp).unwrap());
+    let (status, body) = http(&addr, "POST", "/add-checkpoint", &req);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(body.starts_with("— witness.example.org/2 ".as_bytes()));
+    let (status, _) = http(&addr, "POST", "/add-checkpoint", b"old x\n\nnonsense");
+    assert_eq!(status, 400);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
