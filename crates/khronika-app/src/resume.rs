@@ -65,7 +65,8 @@ pub struct VerifiedState {
 /// What this session left out of memory, and where each device's log was verified.
 #[derive(Debug, Default)]
 pub(crate) struct Resumed {
-    /// Per device: entries below this index are either kept in memory or left out.
+    /// Per device with revisions left out: entries below this index are either kept in
+    /// memory or left out.
     pub prefix: BTreeMap<DeviceId, u64>,
     /// Revisions left out of memory.
     pub dropped: u64,
@@ -349,8 +350,11 @@ impl UnlockedVault {
                     return Ok(None);
                 }
                 entries.extend(r.kept.iter().cloned());
-                resumed.prefix.insert(d, r.resume.size);
-                resumed.dropped += r.resume.size - r.kept.len() as u64;
+                let left_out = r.resume.size - r.kept.len() as u64;
+                if left_out > 0 {
+                    resumed.prefix.insert(d, r.resume.size);
+                    resumed.dropped += left_out;
+                }
             }
             entries.extend(tail);
             if d == m.device {
@@ -496,7 +500,12 @@ impl UnlockedVault {
         self.resumed.generation = next;
         self.resumed.dropped += gain;
         self.resumed.compartments = state.compartments;
-        self.resumed.prefix = points.iter().map(|(d, p)| (*d, p.size)).collect();
+        self.resumed.prefix = state
+            .devices
+            .iter()
+            .filter(|(_, r)| (r.kept.len() as u64) < r.resume.size)
+            .map(|(d, r)| (*d, r.resume.size))
+            .collect();
         self.open_indexes_seen_now();
         Ok(())
     }
