@@ -164,7 +164,7 @@ fn open_phase(root: &std::path::Path, cases: usize, pass: &Passphrase) {
     let index_open = t.elapsed();
     assert_eq!(report.iter().map(|r| r.applied).sum::<usize>(), 0);
     println!(
-        "open: unlock (Argon2id, read and check every log entry) {:.0} ms + open the index and check it is up to date {:.1} ms = {:.0} ms for {total} records",
+        "open: unlock (Argon2id, resume each log from the verified state, read and check newer entries) {:.0} ms + open the index and check it is up to date {:.1} ms = {:.0} ms for {total} records",
         ms(unlocked),
         ms(index_open),
         ms(unlocked + index_open)
