@@ -63,7 +63,7 @@ pub(crate) enum MirrorCommand {
         /// S3: read the secret access key from the first line of standard input
         #[arg(long, requires = "access_key_id")]
         secret_stdin: bool,
-        /// S3: the store's address, sealed into the vault (e.g. https://s3.example.org)
+        /// S3: the store's address, sealed into the vault (for example `https://s3.example.org`)
         #[arg(long, value_name = "URL")]
         endpoint: Option<String>,
         /// S3: the region, sealed into the vault (e.g. eu-central-1)
