@@ -8,6 +8,9 @@
 //!   current state, with conflicts kept; import and export; the source register.
 //! - [`indexes`]: the encrypted local records index per compartment (SQLCipher), kept up to
 //!   date from the logs and rebuilt by `reindex`.
+//! - [`search`]: one encrypted full-text index per compartment, caught up from the records
+//!   index and the evidence (with the text of plain-text, HTML and PDF files, [`extract`])
+//!   when a search runs; only compartments the member holds keys for are searched.
 //! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
 //!   and members with roles.
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
@@ -23,6 +26,7 @@ pub mod compartments;
 pub mod devices;
 pub mod disclosure;
 pub mod error;
+pub mod extract;
 pub mod history;
 pub mod indexes;
 pub mod ingest;
@@ -33,6 +37,7 @@ pub mod mirror;
 pub mod proof;
 pub mod records;
 mod sealed;
+pub mod search;
 pub mod time;
 pub mod vault;
 pub mod witness;

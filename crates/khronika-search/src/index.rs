@@ -498,6 +498,39 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Remove every document (visible after the next commit): to start again.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        let path = self.path.clone();
+        self.writer()?
+            .delete_all_documents()
+            .map_err(|e| SearchError::tantivy(&path, e))?;
+        Ok(())
+    }
+
+    /// The documents gathered in case `case` (as of the last commit).
+    pub fn in_case(&self, case: RecordId) -> Result<Vec<DocId>, SearchError> {
+        let searcher = self.reader.searcher();
+        let limit = usize::try_from(searcher.num_docs())
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let q = self.term(self.fields.case, &case.to_string());
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| self.t(e))?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.t(e))?;
+            if let Some(id) = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .and_then(DocId::parse)
+            {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Make every change durable and visible to searches.
     pub fn commit(&mut self) -> Result<(), SearchError> {
         self.commit_with_state("")

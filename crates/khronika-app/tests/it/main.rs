@@ -9,5 +9,6 @@ mod keys;
 mod mirror;
 mod proofs;
 mod records;
+mod search;
 mod support;
 mod tamper;

@@ -15,5 +15,6 @@ mod mirrors;
 mod proofs;
 mod records;
 mod revocation;
+mod search;
 mod util;
 mod witness;
