@@ -87,7 +87,9 @@ fn bound(text: &str, flag: &str, last: bool) -> Result<Date, CliError> {
         ))
     };
     let t = text.trim();
-    let d = khronika_domain::PartialDate::parse(t).map_err(|_| bad())?;
+    let d = khronika_domain::FuzzyPoint::from(
+        khronika_domain::PartialDate::parse(t).map_err(|_| bad())?,
+    );
     Ok(if last { d.latest() } else { d.earliest() })
 }
 
