@@ -22,8 +22,11 @@ pub enum Extracted {
     NotText,
 }
 
+/// Reads the text of a file, or says why it cannot.
+type Reader = fn(&[u8]) -> Result<String, String>;
+
 /// How the text of a media type is read, if it is.
-fn reader(media_type: &str) -> Option<fn(&[u8]) -> Result<String, String>> {
+fn reader(media_type: &str) -> Option<Reader> {
     match media_type {
         "text/html" => Some(html_text),
         "application/pdf" => Some(pdf_text),
