@@ -83,7 +83,7 @@ impl UnlockedVault {
     /// that is the compartment's newest (only then is the index kept on disk; a member who
     /// lost a compartment's newer epochs gets an index in memory of what they can still
     /// open). The source-identities register is left out until it has been opened.
-    fn indexed_compartments(&self) -> Vec<(CompartmentId, u32, bool)> {
+    pub(crate) fn indexed_compartments(&self) -> Vec<(CompartmentId, u32, bool)> {
         self.directory
             .epochs
             .keys()

@@ -10,6 +10,9 @@
 //!   date from the logs and rebuilt by `reindex`.
 //! - [`resume`]: the sealed verified state that lets unlock read only the log entries
 //!   written since, and leave applied revisions out of memory.
+//! - [`search`]: one encrypted full-text index per compartment, caught up from the records
+//!   index and the evidence (with the text of plain-text, HTML and PDF files, [`extract`])
+//!   when a search runs; only compartments the member holds keys for are searched.
 //! - [`compartments`], [`members`]: compartments in use (create, grant, withdraw, key epochs)
 //!   and members with roles.
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
@@ -25,6 +28,7 @@ pub mod compartments;
 pub mod devices;
 pub mod disclosure;
 pub mod error;
+pub mod extract;
 pub mod history;
 pub mod indexes;
 pub mod ingest;
@@ -36,6 +40,7 @@ pub mod proof;
 pub mod records;
 pub mod resume;
 mod sealed;
+pub mod search;
 pub mod time;
 pub mod vault;
 pub mod witness;

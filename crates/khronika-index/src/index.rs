@@ -229,7 +229,12 @@ impl RecordIndex {
             .map_err(|(_, e)| IndexError::sqlite(&path, e))
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> IndexError + '_ {
+    /// The connection, for the queries of sibling modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn sql(&self) -> impl Fn(rusqlite::Error) -> IndexError + '_ {
         |e| IndexError::sqlite(&self.path, e)
     }
 

@@ -11,7 +11,9 @@
 //!
 //! - [`RecordIndex`]: open, apply, and the queries: [`RecordIndex::get`] (a record's state,
 //!   exactly [`FoldedRecord`](khronika_domain::FoldedRecord)), [`RecordIndex::list`],
-//!   [`RecordIndex::count`], [`RecordIndex::history`], [`RecordIndex::case_page`].
+//!   [`RecordIndex::count`], [`RecordIndex::history`], [`RecordIndex::case_page`];
+//!   [`RecordIndex::changed_since`] (the records whose revisions were stored after a
+//!   [`ChangeMark`], for views derived from this one, such as the search index).
 //! - [`IndexKey`]: the 32-byte key, zeroized and never printed.
 //! - [`IndexState`]: everything an index shows, computed from a fold or read from an index;
 //!   the tests check that the two are equal for any revisions applied in any batches and order.
@@ -36,6 +38,7 @@
 //! opens it. It is the one crate that writes to disk without the `Fs` layer (SQLite does its
 //! own IO): what it writes is derived, and rebuilt by `khronika reindex` if lost or damaged.
 
+mod changes;
 mod codec;
 mod error;
 mod index;
@@ -44,6 +47,7 @@ mod page;
 mod schema;
 mod state;
 
+pub use changes::ChangeMark;
 pub use error::IndexError;
 pub use index::{Applied, Position, RecordIndex, Refusal};
 pub use key::IndexKey;

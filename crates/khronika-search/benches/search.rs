@@ -559,6 +559,7 @@ fn serve(path: &Path, n: usize, seed: u64, per_kind: usize, generator: &Gen) {
         fuzzy,
         filters,
         limit: 20,
+        facets: false,
     };
     let names: Vec<SearchQuery> = (0..per_kind)
         .map(|i| {
@@ -589,6 +590,7 @@ fn serve(path: &Path, n: usize, seed: u64, per_kind: usize, generator: &Gen) {
             let y = rng.range(2000, 2024) as u16;
             let filters = Filters {
                 kinds: vec![RecordKind::Event],
+                evidence: false,
                 acts: vec![(*rng.pick(ACTS)).to_owned()],
                 from: Some(Date::new(y, 1, 1).unwrap()),
                 to: Some(Date::new(y + 1, 6, 30).unwrap()),

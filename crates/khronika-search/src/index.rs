@@ -3,8 +3,10 @@
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
-use khronika_domain::{Date, Record, RecordId, RecordKind};
-use tantivy::collector::{Count, TopDocs};
+use std::collections::BTreeMap;
+
+use khronika_domain::{Date, EvidenceId, Record, RecordId, RecordKind};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -15,7 +17,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use crate::crypt_dir::{BLOCK_SIZE, CryptDir};
@@ -29,7 +32,10 @@ use crate::translit;
 
 /// The schema's version, kept in every commit's payload; an index of another version is
 /// refused (and rebuilt by `khronika reindex`).
-pub const SCHEMA_VERSION: &str = "khronika-search/1";
+pub const SCHEMA_VERSION: &str = "khronika-search/2";
+
+/// The record type under which evidence documents are indexed (`--type evidence`).
+pub const EVIDENCE_KIND: &str = "evidence";
 
 /// Weights of the ways a query word can match.
 const W_STEM: f32 = 3.0;
@@ -90,14 +96,14 @@ fn schema() -> (Schema, Fields) {
     let date = NumericOptions::from(INDEXED) | FAST;
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
         label: b.add_text_field("label", STORED),
         body: b.add_text_field("body", STORED),
         text: b.add_text_field("text", positions.clone()),
         skel: b.add_text_field("skel", positions),
         names: b.add_text_field("names", freqs.clone()),
         place: b.add_text_field("place", freqs),
-        act: b.add_text_field("act", STRING),
+        act: b.add_text_field("act", STRING | FAST),
         case: b.add_text_field("case", STRING),
         date_from: b.add_i64_field("date_from", date.clone()),
         date_to: b.add_i64_field("date_to", date),
@@ -127,13 +133,66 @@ fn pre(tokens: Vec<Token>) -> PreTokenizedString {
     }
 }
 
+/// What a hit is: a record, or an evidence file whose text (or name) matched.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DocId {
+    /// A record (`C-…`, `V-…`, …).
+    Record(RecordId),
+    /// An evidence file (`E…`).
+    Evidence(EvidenceId),
+}
+
+impl DocId {
+    /// The record type (`case`, `event`, …) or `evidence`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            DocId::Record(r) => r.kind().as_str(),
+            DocId::Evidence(_) => EVIDENCE_KIND,
+        }
+    }
+
+    /// The record's type, if a record.
+    pub fn record_kind(&self) -> Option<RecordKind> {
+        match self {
+            DocId::Record(r) => Some(r.kind()),
+            DocId::Evidence(_) => None,
+        }
+    }
+
+    fn parse(id: &str) -> Option<DocId> {
+        if let Ok(r) = RecordId::parse(id) {
+            return Some(DocId::Record(r));
+        }
+        EvidenceId::parse(id).ok().map(DocId::Evidence)
+    }
+}
+
+impl std::fmt::Display for DocId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocId::Record(r) => r.fmt(f),
+            DocId::Evidence(e) => e.fmt(f),
+        }
+    }
+}
+
+/// An evidence file as the search index sees it: its id, name, and the text extracted
+/// from it (empty when the file has none the app could read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceDoc {
+    /// The evidence id.
+    pub id: EvidenceId,
+    /// Its original file name (searched too).
+    pub name: String,
+    /// Its text, if any.
+    pub text: String,
+}
+
 /// One hit of a search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    /// The record.
-    pub id: RecordId,
-    /// Its type.
-    pub kind: RecordKind,
+    /// The record or evidence file (its type is [`DocId::kind_name`]).
+    pub id: DocId,
     /// What to call it.
     pub label: String,
     /// How well it matches (higher is better; comparable within one search only).
@@ -150,6 +209,119 @@ pub struct SearchResults {
     pub total: usize,
     /// The best of them, best first, at most the query's limit.
     pub hits: Vec<Hit>,
+    /// Counts over every match (not only the hits returned): by record type
+    /// (`case`, …, `evidence`) and by act type (`list/code`), when the query asked for them.
+    pub facets: Option<Facets>,
+}
+
+/// Counts of the matches by record type and by act type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Facets {
+    /// Matches per record type.
+    pub types: BTreeMap<String, u64>,
+    /// Matches per act type (`list/code`); a record with several acts of a type counts once.
+    pub acts: BTreeMap<String, u64>,
+}
+
+impl Facets {
+    /// Add the counts of `other`.
+    pub fn merge(&mut self, other: &Facets) {
+        for (k, n) in &other.types {
+            *self.types.entry(k.clone()).or_default() += n;
+        }
+        for (k, n) in &other.acts {
+            *self.acts.entry(k.clone()).or_default() += n;
+        }
+    }
+}
+
+/// Counts the matches by the values of two fast text fields.
+struct FacetCollector;
+
+struct FacetSegment {
+    kind: Option<tantivy::columnar::StrColumn>,
+    act: Option<tantivy::columnar::StrColumn>,
+    kinds: BTreeMap<u64, u64>,
+    acts: BTreeMap<u64, u64>,
+    seen: Vec<u64>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = FacetSegment;
+
+    fn for_segment(
+        &self,
+        _ord: tantivy::SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<FacetSegment> {
+        Ok(FacetSegment {
+            kind: reader.fast_fields().str("kind")?,
+            act: reader.fast_fields().str("act")?,
+            kinds: BTreeMap::new(),
+            acts: BTreeMap::new(),
+            seen: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut out = Facets::default();
+        for f in &fruits {
+            out.merge(f);
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        if let Some(c) = &self.kind {
+            for o in c.term_ords(doc) {
+                *self.kinds.entry(o).or_default() += 1;
+            }
+        }
+        if let Some(c) = &self.act {
+            self.seen.clear();
+            self.seen.extend(c.term_ords(doc));
+            self.seen.sort_unstable();
+            self.seen.dedup();
+            for o in &self.seen {
+                *self.acts.entry(*o).or_default() += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let mut out = Facets::default();
+        let mut buf = Vec::new();
+        let mut name = |c: &tantivy::columnar::StrColumn, o: u64| -> Option<String> {
+            buf.clear();
+            c.ord_to_bytes(o, &mut buf).ok()?;
+            String::from_utf8(buf.clone()).ok()
+        };
+        if let Some(c) = &self.kind {
+            for (o, n) in &self.kinds {
+                if let Some(k) = name(c, *o) {
+                    out.types.insert(k, *n);
+                }
+            }
+        }
+        if let Some(c) = &self.act {
+            for (o, n) in &self.acts {
+                // Act types are indexed as `list/code` and as `code`: count the first.
+                if let Some(k) = name(c, *o).filter(|k| k.contains('/')) {
+                    out.acts.insert(k, *n);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// One compartment's search index, in an encrypted folder.
@@ -197,12 +369,17 @@ impl SearchIndex {
         let index = if exists {
             let index = Index::open(crypt.clone()).map_err(t)?;
             let metas = index.load_metas().map_err(t)?;
-            if metas.payload.as_deref() != Some(SCHEMA_VERSION) || index.schema() != schema {
+            let version = metas.payload.as_deref().map(|p| p.split('\n').next());
+            if version != Some(Some(SCHEMA_VERSION)) || index.schema() != schema {
                 return Err(SearchError::NotAnIndex {
                     path,
                     detail: format!(
                         "its schema is {}, this version reads {SCHEMA_VERSION}",
-                        metas.payload.as_deref().unwrap_or("unknown")
+                        metas
+                            .payload
+                            .as_deref()
+                            .and_then(|p| p.split('\n').next())
+                            .unwrap_or("unknown")
                     ),
                 });
             }
@@ -264,9 +441,38 @@ impl SearchIndex {
     /// Add a record, or replace the one with its id: `cases` are the cases that gather it
     /// (a case gathers itself). Visible to searches after [`SearchIndex::commit`].
     pub fn add(&mut self, record: &Record, cases: &[RecordId]) -> Result<(), SearchError> {
-        let doc = self.document(&IndexDoc::of(record, cases));
+        let d = IndexDoc::of(record, cases);
+        let doc = self.document(&d.id.to_string(), d.kind.as_str(), &d);
+        self.put(record.id().to_string(), doc)
+    }
+
+    /// Add an evidence file's name and text, or replace the one with its id. It has no
+    /// dates, places, acts or cases, so those filters leave it out.
+    pub fn add_evidence(&mut self, e: &EvidenceDoc) -> Result<(), SearchError> {
+        let mut texts = Vec::new();
+        for t in [&e.name, &e.text] {
+            if !t.trim().is_empty() {
+                texts.push((t.clone(), None));
+            }
+        }
+        let d = IndexDoc {
+            id: RecordId::new(RecordKind::Case, [0; 16]),
+            kind: RecordKind::Case,
+            label: e.name.clone(),
+            texts,
+            names: Vec::new(),
+            places: Vec::new(),
+            acts: Vec::new(),
+            span: None,
+            cases: Vec::new(),
+        };
+        let doc = self.document(e.id.as_str(), EVIDENCE_KIND, &d);
+        self.put(e.id.to_string(), doc)
+    }
+
+    /// Delete the document with id `id` and add `doc` in its place.
+    fn put(&mut self, id: String, doc: TantivyDocument) -> Result<(), SearchError> {
         let id_field = self.fields.id;
-        let id = record.id().to_string();
         let path = self.path.clone();
         let w = self.writer()?;
         w.delete_term(Term::from_field_text(id_field, &id));
@@ -282,23 +488,90 @@ impl SearchIndex {
 
     /// Remove a record. Visible after [`SearchIndex::commit`].
     pub fn delete(&mut self, id: RecordId) -> Result<(), SearchError> {
+        self.delete_doc(&DocId::Record(id))
+    }
+
+    /// Remove a record or an evidence file. Visible after [`SearchIndex::commit`].
+    pub fn delete_doc(&mut self, id: &DocId) -> Result<(), SearchError> {
         let term = Term::from_field_text(self.fields.id, &id.to_string());
         self.writer()?.delete_term(term);
         Ok(())
     }
 
+    /// Remove every document (visible after the next commit): to start again.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        let path = self.path.clone();
+        self.writer()?
+            .delete_all_documents()
+            .map_err(|e| SearchError::tantivy(&path, e))?;
+        Ok(())
+    }
+
+    /// The documents gathered in case `case` (as of the last commit).
+    pub fn in_case(&self, case: RecordId) -> Result<Vec<DocId>, SearchError> {
+        let searcher = self.reader.searcher();
+        let limit = usize::try_from(searcher.num_docs())
+            .unwrap_or(usize::MAX)
+            .max(1);
+        let q = self.term(self.fields.case, &case.to_string());
+        let top = searcher
+            .search(&q, &TopDocs::with_limit(limit).order_by_score())
+            .map_err(|e| self.t(e))?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(|e| self.t(e))?;
+            if let Some(id) = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .and_then(DocId::parse)
+            {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Make every change durable and visible to searches.
     pub fn commit(&mut self) -> Result<(), SearchError> {
+        self.commit_with_state("")
+    }
+
+    /// [`SearchIndex::commit`], keeping `state` (one line of the caller's own, e.g. how much
+    /// of the logs the index covers) with the commit: it is sealed in the commit's metadata,
+    /// and made durable with the documents, so a crash loses both or neither.
+    pub fn commit_with_state(&mut self, state: &str) -> Result<(), SearchError> {
+        if state.contains('\n') {
+            return Err(SearchError::internal(
+                &self.path,
+                "a state of several lines",
+            ));
+        }
         let path = self.path.clone();
         let w = self.writer()?;
         let mut prepared = w
             .prepare_commit()
             .map_err(|e| SearchError::tantivy(&path, e))?;
-        prepared.set_payload(SCHEMA_VERSION);
+        prepared.set_payload(&if state.is_empty() {
+            SCHEMA_VERSION.to_owned()
+        } else {
+            format!("{SCHEMA_VERSION}\n{state}")
+        });
         prepared
             .commit()
             .map_err(|e| SearchError::tantivy(&path, e))?;
         self.reader.reload().map_err(|e| self.t(e))
+    }
+
+    /// The state kept with the last commit ([`SearchIndex::commit_with_state`]); empty if
+    /// none.
+    pub fn state(&self) -> Result<String, SearchError> {
+        let metas = self.index.load_metas().map_err(|e| self.t(e))?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.split_once('\n'))
+            .map(|(_, s)| s.to_owned())
+            .unwrap_or_default())
     }
 
     /// Wait for background merges and release the writer (and its lock).
@@ -319,11 +592,11 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    fn document(&self, d: &IndexDoc) -> TantivyDocument {
+    fn document(&self, id: &str, kind: &str, d: &IndexDoc) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::new();
-        doc.add_text(f.id, d.id.to_string());
-        doc.add_text(f.kind, d.kind.as_str());
+        doc.add_text(f.id, id);
+        doc.add_text(f.kind, kind);
         doc.add_text(f.label, &d.label);
         doc.add_text(f.body, d.body());
         for (text, declared) in &d.texts {
@@ -453,8 +726,11 @@ impl SearchIndex {
             all.push((Occur::Must, Box::new(AllQuery)));
         }
         let fl = &q.filters;
-        if !fl.kinds.is_empty() {
-            let kinds: Vec<String> = fl.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+        if !fl.kinds.is_empty() || fl.evidence {
+            let mut kinds: Vec<String> = fl.kinds.iter().map(|k| k.as_str().to_owned()).collect();
+            if fl.evidence {
+                kinds.push(EVIDENCE_KIND.to_owned());
+            }
             all.push(Self::filter(self.any_term(f.kind, &kinds)));
         }
         if !fl.acts.is_empty() {
@@ -499,17 +775,36 @@ impl SearchIndex {
         let query = self.build(q, &plan);
         let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
-        let (top, total) = searcher
-            .search(
-                &query,
-                &(TopDocs::with_limit(limit).order_by_score(), Count),
-            )
-            .map_err(|e| self.t(e))?;
+        let (top, total, facets) = if q.facets {
+            let (top, total, facets) = searcher
+                .search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit).order_by_score(),
+                        Count,
+                        FacetCollector,
+                    ),
+                )
+                .map_err(|e| self.t(e))?;
+            (top, total, Some(facets))
+        } else {
+            let (top, total) = searcher
+                .search(
+                    &query,
+                    &(TopDocs::with_limit(limit).order_by_score(), Count),
+                )
+                .map_err(|e| self.t(e))?;
+            (top, total, None)
+        };
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             hits.push(self.hit(&searcher, addr, score, &plan)?);
         }
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
     }
 
     fn hit(
@@ -528,13 +823,9 @@ impl SearchIndex {
                 .to_owned()
         };
         let id_text = text(f.id);
-        let id = RecordId::parse(&id_text).map_err(|e| SearchError::Damaged {
+        let id = DocId::parse(&id_text).ok_or_else(|| SearchError::Damaged {
             path: self.path.clone(),
-            detail: format!("a stored record id does not read: {e}"),
-        })?;
-        let kind = RecordKind::parse(&text(f.kind)).ok_or_else(|| SearchError::Damaged {
-            path: self.path.clone(),
-            detail: "a stored record type does not read".into(),
+            detail: "a stored id does not read".into(),
         })?;
         let body = text(f.body);
         let snippets = if plan.is_empty() {
@@ -544,7 +835,6 @@ impl SearchIndex {
         };
         Ok(Hit {
             id,
-            kind,
             label: text(f.label),
             score,
             snippets,

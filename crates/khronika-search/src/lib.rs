@@ -41,7 +41,10 @@ pub mod translit;
 
 pub use doc::IndexDoc;
 pub use error::SearchError;
-pub use index::{Hit, SCHEMA_VERSION, SearchIndex, SearchResults, Settings};
+pub use index::{
+    DocId, EVIDENCE_KIND, EvidenceDoc, Facets, Hit, SCHEMA_VERSION, SearchIndex, SearchResults,
+    Settings,
+};
 pub use key::SearchKey;
 pub use query::{Filters, Plan, QueryWord, SearchQuery};
 pub use snippet::Snippet;

@@ -19,6 +19,8 @@ pub struct SearchQuery {
     pub filters: Filters,
     /// Most hits to return.
     pub limit: usize,
+    /// Also count every match by record type and act type ([`crate::Facets`]).
+    pub facets: bool,
 }
 
 /// Restrictions on what a search returns. Each set restriction must hold; within a list,
@@ -27,6 +29,8 @@ pub struct SearchQuery {
 pub struct Filters {
     /// Record types.
     pub kinds: Vec<RecordKind>,
+    /// Evidence files too, as a type (with `kinds` empty: evidence files only).
+    pub evidence: bool,
     /// Act types (`types_of_acts/01000000000004`, or the code alone).
     pub acts: Vec<String>,
     /// Records whose dates may fall on or after this day.

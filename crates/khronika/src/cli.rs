@@ -169,6 +169,9 @@ enum Command {
         /// The entry, as DEVICE:INDEX (device id or its first characters)
         entry: Option<String>,
     },
+    /// Search the records and evidence you can read, in any script and word form
+    #[command(after_help = crate::search::SEARCH_HELP)]
+    Search(crate::search::SearchArgs),
     #[command(flatten)]
     Records(crate::records::RecordCommand),
     /// Mirrors: copies of the vault elsewhere (an S3 bucket abroad, a USB drive); add, list, verify
@@ -386,6 +389,10 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let member = cli.as_member.as_deref();
     let mut out = std::io::stdout().lock();
     match cli.command {
+        Command::Search(a) => {
+            let mut v = unlock(fs, &root, pf, member)?;
+            crate::search::search(&a, &mut v, cli.json, &mut out)
+        }
         Command::Records(cmd) => {
             let mut v = unlock(fs, &root, pf, member)?;
             crate::records::run(cmd, &mut v, cli.json, &mut out)

@@ -5,6 +5,7 @@ mod hardening;
 mod mirrors;
 mod output;
 mod records;
+mod search;
 mod secrets;
 
 use std::process::ExitCode;

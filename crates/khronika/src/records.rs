@@ -128,7 +128,7 @@ pub enum RecordCommand {
         #[arg(long, value_name = "REASON")]
         open_sources: Option<String>,
     },
-    /// Rebuild the encrypted local index of records from the signed logs
+    /// Rebuild the encrypted local indexes (records and search) from the signed logs
     Reindex,
     /// Members of the organisation: list, add, remove
     #[command(subcommand)]
@@ -242,8 +242,29 @@ pub fn run(
 
 fn reindex(v: &mut UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     let reports = v.reindex()?;
+    let search = v.rebuild_search()?;
+    crate::search::notes_only(&search);
     if json {
-        return output::json(out, &json!(reports)).map_err(stdout_err);
+        let mut items = json!(reports);
+        if let Some(list) = items.as_array_mut() {
+            for item in list {
+                let name = item["compartment"].as_str().unwrap_or_default().to_owned();
+                if let Some(s) = search.iter().find(|s| s.compartment == name) {
+                    item["search"] = json!(s);
+                }
+            }
+        }
+        return output::json(out, &items).map_err(stdout_err);
+    }
+    for r in &search {
+        output::line(
+            out,
+            &format!(
+                "{:<24}  search: {} document(s), {} evidence file(s), {} with text",
+                r.compartment, r.documents, r.evidence, r.evidence_text
+            ),
+        )
+        .map_err(stdout_err)?;
     }
     for r in reports {
         output::line(

@@ -780,3 +780,35 @@ fn member_and_opening_payloads_and_compartment_descriptions() {
         .is_err()
     );
 }
+
+/// FORMATS §25: the search index's watermark, kept after the schema line in the payload of
+/// each commit. Do *not* change this vector: the watermark is on disk (sealed).
+#[test]
+fn search_watermark() {
+    use khronika_app::search::Watermark;
+    let w = Watermark {
+        v: 1,
+        seq: 42,
+        rev: Some((0u8..32).map(|b| format!("{b:02x}")).collect()),
+        evidence: [("00112233445566778899aabbccddeeff".to_owned(), 7)].into(),
+    };
+    let text = r#"{"v":1,"seq":42,"rev":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f","evidence":{"00112233445566778899aabbccddeeff":7}}"#;
+    assert_eq!(w.encode(), text);
+    assert_eq!(Watermark::decode(text), Some(w));
+    assert_eq!(khronika_search_schema(), "khronika-search/2");
+    // A new index has none; one that does not read, or of another version, is rebuilt.
+    assert_eq!(Watermark::decode("").map(|w| (w.v, w.seq)), Some((1, 0)));
+    assert_eq!(
+        Watermark::decode("{\"v\":2,\"seq\":1,\"evidence\":{}}"),
+        None
+    );
+    assert_eq!(
+        Watermark::decode("{\"v\":1,\"seq\":1,\"evidence\":{},\"x\":0}"),
+        None
+    );
+    assert_eq!(Watermark::decode("garbage"), None);
+}
+
+fn khronika_search_schema() -> &'static str {
+    khronika_app::search::SCHEMA_VERSION
+}

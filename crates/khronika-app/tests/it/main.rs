@@ -10,5 +10,6 @@ mod mirror;
 mod proofs;
 mod records;
 mod resume;
+mod search;
 mod support;
 mod tamper;

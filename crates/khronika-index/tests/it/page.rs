@@ -5,10 +5,10 @@
 
 use khronika_domain::revision::FoldedRecord;
 use khronika_domain::{LinkKind, Record, RecordId, RecordKind, Revision};
-use khronika_index::Summary;
+use khronika_index::{ChangeMark, Summary};
 use serde_json::json;
 
-use crate::support::{self, apply, apply_from, create, edit, id};
+use crate::support::{self, apply, apply_from, case, create, edit, folder, id, open, person, rid};
 
 fn p(n: u8) -> RecordId {
     id(RecordKind::Person, n)
@@ -234,4 +234,50 @@ fn an_index_in_memory_answers_as_one_on_disk() {
         memory.case_page(&case).unwrap(),
         disk.case_page(&case).unwrap()
     );
+}
+
+#[test]
+fn changes_since_a_mark_name_the_records_revised_and_a_rebuilt_index_is_noticed() {
+    let (_d, path) = folder();
+    let mut ix = open(&path);
+    let p = id(RecordKind::Person, 1);
+    let q = id(RecordKind::Person, 2);
+    assert_eq!(ix.change_mark().unwrap(), ChangeMark::default());
+    apply(
+        &mut ix,
+        &[
+            create(1, person(1, "Ruslan", "Kh.")),
+            create(2, person(2, "Aslan", "M.")),
+        ],
+    );
+    let (all, m1) = ix.changed_since(&ChangeMark::default()).unwrap().unwrap();
+    assert_eq!(all, {
+        let mut v = vec![p, q];
+        v.sort();
+        v
+    });
+    assert_eq!(m1.revision, Some(rid(2)));
+    apply_from(
+        &mut ix,
+        2,
+        &[edit(3, q, &[2], serde_json::json!({"notes": "x"}))],
+    );
+    let (changed, m2) = ix.changed_since(&m1).unwrap().unwrap();
+    assert_eq!(changed, vec![q]);
+    assert_eq!(
+        ix.changed_since(&m2).unwrap().unwrap().0,
+        Vec::<RecordId>::new()
+    );
+    // A case gathering a person.
+    apply_from(&mut ix, 3, &[create(4, case(9, "Case", vec![p]))]);
+    assert_eq!(
+        ix.cases_gathering(&p).unwrap(),
+        vec![id(RecordKind::Case, 9)]
+    );
+    // A mark that is not a point of this index's history (another index, or rebuilt).
+    let foreign = ChangeMark {
+        seq: m2.seq,
+        revision: Some(rid(99)),
+    };
+    assert_eq!(ix.changed_since(&foreign).unwrap(), None);
 }

@@ -65,7 +65,7 @@ fn no_plaintext_on_disk() {
         "zebracanaryquartz".to_owned(),
         "segments".to_owned(),
         "meta".to_owned(),
-        "khronika-search/1".to_owned(),
+        khronika_search::SCHEMA_VERSION.to_owned(),
         "T-000000".to_owned(),
     ]
     .into_iter()

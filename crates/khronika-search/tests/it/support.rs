@@ -34,6 +34,7 @@ pub fn query(text: &str) -> SearchQuery {
         fuzzy: false,
         filters: Filters::default(),
         limit: 100,
+        facets: false,
     }
 }
 

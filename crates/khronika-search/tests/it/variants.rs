@@ -246,7 +246,7 @@ fn hits_carry_type_label_score_and_snippet() {
         .iter()
         .find(|h| h.id.to_string() == id('V', 3))
         .unwrap();
-    assert_eq!(hit.kind, RecordKind::Event);
+    assert_eq!(hit.id.record_kind(), Some(RecordKind::Event));
     assert_eq!(hit.label, "Похищение в Грозном");
     assert!(hit.score > 0.0);
     assert_eq!(

@@ -50,6 +50,26 @@ fn no_canary_name_content_hash_or_secret_is_stored_in_the_clear() {
         .collect();
     assert_eq!(ids.len(), files.len(), "{out:?}");
 
+    // Searching indexes the files' names and text (it finds the canary), and the search
+    // indexes are scanned below like everything else.
+    let found = env
+        .cmd()
+        .args(["--json", "search", ASCII])
+        .pass(PASS)
+        .run()
+        .ok()
+        .json();
+    assert!(
+        found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["id"] == ids[0].as_str()),
+        "{found}"
+    );
+    let found = env.cmd().args(["search", CYRILLIC]).pass(PASS).run().ok();
+    assert!(found.stdout().contains(&ids[0]), "{found:?}");
+
     std::fs::create_dir(env.path("out")).unwrap();
     let mut cmds = vec![
         env.cmd().arg("ls").pass(PASS),

@@ -16,5 +16,6 @@ mod proofs;
 mod records;
 mod revocation;
 mod s3_faults;
+mod search;
 mod util;
 mod witness;
