@@ -505,7 +505,17 @@ fn a_sync_killed_mid_upload_leaves_a_verifiable_bucket_and_resumes_without_resen
     }
     let _ = child.kill();
     let status = child.wait().unwrap();
-    let arrived = s3_objects(&url).len();
+    // An upload whose body was all sent may still land after the kill: wait until the bucket
+    // stops changing before counting what arrived.
+    let mut arrived = s3_objects(&url).len();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let now = s3_objects(&url).len();
+        if now == arrived {
+            break;
+        }
+        arrived = now;
+    }
     assert!(arrived > 0, "nothing arrived before the deadline");
     // Whatever arrived verifies, and the next sync sends exactly the rest.
     s3(env.k(&["mirror", "verify", "office-s3"])).run().ok();
