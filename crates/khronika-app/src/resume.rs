@@ -264,7 +264,7 @@ impl UnlockedVault {
     }
 
     /// Generations of this member's state files present, oldest first.
-    pub(crate) fn state_generations(&self) -> Vec<u64> {
+    fn state_generations(&self) -> Vec<u64> {
         let start = format!("{PREFIX}{}-", self.member.to_hex());
         let Ok(list) = self.vault.fs.list_dir(&self.state_dir()) else {
             return Vec::new();
@@ -283,16 +283,22 @@ impl UnlockedVault {
         g
     }
 
-    /// This member's newest verified state, if one is present and opens.
-    pub(crate) fn read_verified_state(&self) -> Option<(VerifiedState, u64)> {
-        let g = *self.state_generations().last()?;
-        let bytes = self
+    /// This member's newest verified state if it opens, and the newest generation present
+    /// (0: none), after which the next state is written whether or not it opened.
+    pub(crate) fn read_verified_state(&self) -> (Option<(VerifiedState, u64)>, u64) {
+        let Some(&g) = self.state_generations().last() else {
+            return (None, 0);
+        };
+        let m = &self.vault.marker;
+        let state = self
             .vault
             .fs
             .read(&self.state_dir().join(file_name(&self.member, g)))
-            .ok()?;
-        let m = &self.vault.marker;
-        VerifiedState::open(&bytes, &m.vault, &self.member, &self.member_secret).ok()
+            .ok()
+            .and_then(|bytes| {
+                VerifiedState::open(&bytes, &m.vault, &self.member, &self.member_secret).ok()
+            });
+        (state, g)
     }
 
     /// Read every device's log, from `state` where given: `None` if a full read is needed

@@ -400,7 +400,7 @@ impl LockedVault {
 impl UnlockedVault {
     /// Read every device's log; unwrap the epochs given to this member; open what they open.
     fn load_logs(&mut self, wrap_secret: &WrapSecret) -> Result<(), AppError> {
-        let state = self.read_verified_state();
+        let (state, newest) = self.read_verified_state();
         let loaded = match self.read_logs(state.as_ref())? {
             Some(loaded) => loaded,
             None => self
@@ -410,8 +410,7 @@ impl UnlockedVault {
         let entries = loaded.entries;
         self.log = loaded.mine;
         self.resumed = loaded.resumed;
-        // The next state is written after the newest file present, whether or not it opened.
-        self.resumed.generation = self.state_generations().last().copied().unwrap_or(0);
+        self.resumed.generation = newest;
         if self.log.size() == 0 {
             let m = &self.vault.marker;
             self.log = LogState::new(m.vault, m.device);

@@ -30,6 +30,18 @@ fn person(n: u32) -> Record {
     .unwrap()
 }
 
+fn init(root: &Path, seed: u64) -> UnlockedVault {
+    vault::init(
+        Arc::new(OsFs),
+        root,
+        &pass(),
+        Argon2Params::weak_for_tests(),
+        &mut SeededEntropy::new(seed),
+    )
+    .unwrap()
+    .0
+}
+
 fn open(root: &Path) -> Result<UnlockedVault, khronika_app::AppError> {
     LockedVault::open(Arc::new(OsFs), root)?.unlock(&pass())
 }
@@ -53,14 +65,7 @@ fn all_records(v: &mut UnlockedVault) -> usize {
 fn unlock_resumes_from_the_verified_state_and_still_answers_everything() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("vault");
-    let (mut v, _) = vault::init(
-        Arc::new(OsFs),
-        &root,
-        &pass(),
-        Argon2Params::weak_for_tests(),
-        &mut SeededEntropy::new(5),
-    )
-    .unwrap();
+    let mut v = init(&root, 5);
     let c = v.default_compartment();
     let added = v
         .add(vec![source("протокол.txt", b"evidence bytes")], &mut |_| {})
@@ -154,14 +159,7 @@ fn unlock_resumes_from_the_verified_state_and_still_answers_everything() {
 fn a_damaged_state_is_ignored_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("vault");
-    let (mut v, _) = vault::init(
-        Arc::new(OsFs),
-        &root,
-        &pass(),
-        Argon2Params::weak_for_tests(),
-        &mut SeededEntropy::new(6),
-    )
-    .unwrap();
+    let mut v = init(&root, 6);
     let c = v.default_compartment();
     let n = u32::try_from(MIN_GAIN).unwrap() + 300;
     v.create_records(c, (0..n).map(person).collect()).unwrap();
