@@ -169,6 +169,25 @@ pub fn open_member(bytes: &[u8], passphrase: &Passphrase) -> Result<(MemberId, K
     Ok((member, Key32::from_bytes(secret)))
 }
 
+/// The Argon2id parameters a member slot asks for, if it is well formed.
+pub fn member_slot_params(bytes: &[u8]) -> Option<Argon2Params> {
+    let body = check_slot(bytes).ok()?;
+    if &body[..8] != MEMBER_MAGIC {
+        return None;
+    }
+    let u32_at = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+    Argon2Params::from_stored(u32_at(25), u32_at(29), u32_at(33)).ok()
+}
+
+/// Spend one key derivation with `params` on `passphrase` and throw the result away: what a
+/// login for an unknown member costs, so that the time taken does not tell who is a member.
+pub fn spend_kdf(passphrase: &Passphrase, params: Argon2Params, rng: &mut dyn Entropy) {
+    let mut salt = [0u8; 16];
+    if rng.fill(&mut salt).is_ok() {
+        drop(kdf::passphrase_key(passphrase, &salt, params));
+    }
+}
+
 /// Wrap a member secret to the recovery key's public half.
 pub fn seal_recovery(
     member: &MemberId,

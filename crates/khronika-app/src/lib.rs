@@ -22,6 +22,7 @@
 //! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what
 //! reaches a backend is [`khronika_store::Stored`], which only the store's encoders make.
 
+pub mod access;
 pub mod catalog;
 pub mod check;
 pub mod compartments;
@@ -46,4 +47,4 @@ pub mod vault;
 pub mod witness;
 
 pub use error::{AppError, ErrorCode};
-pub use vault::{LockedVault, UnlockedVault};
+pub use vault::{LockedVault, MemberKey, UnlockedVault};

@@ -31,7 +31,7 @@ use crate::records::RecordState;
 use crate::time::now_ms;
 
 /// A vault that has been found and checked, but holds no keys.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LockedVault {
     pub(crate) fs: Arc<dyn Fs>,
     pub(crate) root: PathBuf,
@@ -72,6 +72,29 @@ pub struct UnlockedVault {
     pub(crate) resumed: crate::resume::Resumed,
     pub(crate) evidence: Vec<EvidenceRecord>,
     pub(crate) blob_index: HashMap<CompartmentId, HashMap<[u8; 32], BlobLoc>>,
+}
+
+/// A member's secret, opened from their key slot: what a server session keeps between
+/// requests, so that it can unlock the vault again (after another member's change) without the
+/// passphrase. Zeroized when dropped; `Debug` never shows it.
+pub struct MemberKey {
+    member: MemberId,
+    secret: Key32,
+}
+
+impl MemberKey {
+    /// Whose key this is.
+    pub fn member(&self) -> MemberId {
+        self.member
+    }
+}
+
+impl std::fmt::Debug for MemberKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberKey")
+            .field("member", &self.member)
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn member_sign_key(secret: &Key32) -> SigningKey {
@@ -300,6 +323,48 @@ impl LockedVault {
             ));
         }
         self.unlock_with(member, secret)
+    }
+
+    /// A login: open the key slot of the member whose code (the first characters of their
+    /// id, at least 6) is `code`, with `passphrase`.
+    ///
+    /// An unknown or malformed code costs the same key derivation as a wrong passphrase and
+    /// gives the same error, so that neither the answer nor the time it takes tells whether
+    /// someone is a member. Reads only.
+    pub fn login(&self, code: &str, passphrase: &Passphrase) -> Result<MemberKey, AppError> {
+        let refused = || {
+            AppError::new(
+                ErrorCode::WrongPassphrase,
+                "the member code or the passphrase is wrong; nothing was changed. Check both and try again.",
+            )
+        };
+        let slot = self
+            .find_member_slot(code)
+            .ok()
+            .and_then(|m| Some((m, self.fs.read(&layout::member_slot(&self.root, &m)).ok()?)));
+        let Some((wanted, bytes)) = slot else {
+            let params = self
+                .fs
+                .read(&layout::member_slot(&self.root, &self.marker.member))
+                .ok()
+                .and_then(|b| keyslot::member_slot_params(&b))
+                .unwrap_or_else(Argon2Params::recommended);
+            keyslot::spend_kdf(passphrase, params, &mut khronika_crypto::OsEntropy);
+            return Err(refused());
+        };
+        match keyslot::open_member(&bytes, passphrase) {
+            Ok((member, secret)) if member == wanted => Ok(MemberKey { member, secret }),
+            Ok(_) | Err(SlotError::WrongKey) => Err(refused()),
+            Err(SlotError::Damaged(w) | SlotError::Params(w)) => Err(AppError::new(
+                ErrorCode::Damaged,
+                format!("a key slot on this device is damaged ({w}); run `khronika verify`"),
+            )),
+        }
+    }
+
+    /// Unlock with a key that [`LockedVault::login`] opened earlier.
+    pub fn unlock_key(self, key: &MemberKey) -> Result<UnlockedVault, AppError> {
+        self.unlock_with(key.member, key.secret.clone())
     }
 
     /// The member whose key slot on this device has an id starting with `prefix`.

@@ -1,10 +1,12 @@
 //! Khronika over HTTP.
 //!
+//! - [`web`]: the web application for people (`khronika serve`).
 //! - [`witness`]: the keyless witness node (`khronika witness serve`).
 //!
 //! Handlers parse, call the app layer, and render; the app layer decides. Each module maps the
 //! app's errors to HTTP statuses in one place.
 
+pub mod web;
 pub mod witness;
 
 pub use witness::{WitnessNode, app, serve, status};

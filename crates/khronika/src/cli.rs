@@ -145,6 +145,9 @@ enum Command {
         #[arg(long, value_name = "KEY")]
         witness: Vec<String>,
     },
+    /// Run the web application for people: it prints its address (and, before the vault
+    /// exists, a one-time setup token for the first-start page)
+    Serve(crate::serve::ServeArgs),
     /// Run a witness: a keyless node that cosigns checkpoints that extend what it saw
     #[command(subcommand)]
     Witness(WitnessCommand),
@@ -398,6 +401,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             crate::records::run(cmd, &mut v, cli.json, &mut out)
         }
         Command::Init => init(&root, pf, cli.json, &mut out),
+        Command::Serve(a) => crate::serve::serve(&a, &root, cli.json, &mut out),
         Command::Add { files } => {
             let sources = khronika_app::ingest::open_sources(&files)?;
             let mut v = unlock(fs, &root, pf, member)?;

@@ -7,6 +7,7 @@ mod output;
 mod records;
 mod search;
 mod secrets;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,354 @@
+//! English and Russian: the words of every page, and dates and numbers for each language.
+//!
+//! The language is chosen per person (a cookie set from the language switch, else the
+//! browser's `Accept-Language`), never from vault data.
+
+use axum::http::HeaderMap;
+
+/// A language the pages speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Russian.
+    Ru,
+}
+
+impl Lang {
+    /// The language code (`en`, `ru`), for `<html lang>` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    /// Parse a language code.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().get(..2)? {
+            "en" => Some(Lang::En),
+            "ru" => Some(Lang::Ru),
+            _ => None,
+        }
+    }
+
+    /// The language of a request: the `lang` cookie, else the first language of
+    /// `Accept-Language` we speak, else English.
+    pub fn of(headers: &HeaderMap) -> Lang {
+        if let Some(l) = super::guard::cookie(headers, super::guard::LANG_COOKIE)
+            .as_deref()
+            .and_then(Lang::parse)
+        {
+            return l;
+        }
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.split(',')
+                    .find_map(|part| Lang::parse(part.split(';').next()?))
+            })
+            .unwrap_or(Lang::En)
+    }
+}
+
+/// The words of the pages in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The text for `key`; a key missing from the catalogue shows as itself (a test makes
+    /// sure none is).
+    pub fn s(&self, key: &str) -> &'static str {
+        let table = match self.lang {
+            Lang::En => EN,
+            Lang::Ru => RU,
+        };
+        match table.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => table[i].1,
+            Err(_) => lookup_any(key),
+        }
+    }
+
+    /// A count with digit grouping: `12,345` in English, `12 345` (narrow no-break space) in
+    /// Russian.
+    pub fn number(&self, n: u64) -> String {
+        let sep = match self.lang {
+            Lang::En => ",",
+            Lang::Ru => "\u{202f}",
+        };
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(sep);
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// A moment (ms since 1970, UTC) as a date and time: `23 Nov 2026, 14:05 UTC` or
+    /// `23 ноября 2026 г., 14:05 UTC`.
+    pub fn datetime(&self, ms: i64) -> String {
+        let (y, m, d, hh, mm) = civil(ms);
+        let month = match self.lang {
+            Lang::En => MONTHS_EN[(m - 1) as usize],
+            Lang::Ru => MONTHS_RU_GEN[(m - 1) as usize],
+        };
+        match self.lang {
+            Lang::En => format!("{d} {month} {y}, {hh:02}:{mm:02} UTC"),
+            Lang::Ru => format!("{d} {month} {y}\u{a0}г., {hh:02}:{mm:02} UTC"),
+        }
+    }
+}
+
+/// A key missing from one language falls back to the other's text, then to the key.
+fn lookup_any(key: &str) -> &'static str {
+    for table in [EN, RU] {
+        if let Ok(i) = table.binary_search_by(|(k, _)| k.cmp(&key)) {
+            return table[i].1;
+        }
+    }
+    "?"
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const MONTHS_RU_GEN: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+/// Year, month, day, hour, minute of a UTC moment (ms since 1970).
+fn civil(ms: i64) -> (i64, u32, u32, u32, u32) {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32)
+}
+
+/// English, sorted by key.
+pub const EN: &[(&str, &str)] = &[
+    ("app.name", "Khronika"),
+    ("case.events", "Timeline of events"),
+    ("case.gathered", "Records in this case"),
+    ("case.interventions", "Interventions"),
+    ("case.missing", "Named here but not readable on this node"),
+    ("case.new", "New case"),
+    ("case.persons", "Persons"),
+    ("case.summary", "Summary"),
+    ("case.title", "Title"),
+    ("case.units", "Units and organisations"),
+    ("cases.empty", "No cases yet."),
+    ("cases.filter", "Filter"),
+    ("cases.title", "Cases"),
+    ("common.compartment", "Compartment"),
+    ("common.conflicts", "Fields in conflict"),
+    ("common.history", "History"),
+    ("common.id", "Id"),
+    ("common.revisions", "Revisions"),
+    ("common.save", "Save"),
+    ("common.type", "Type"),
+    ("common.updated", "Last change"),
+    ("dash.conflicts", "Conflicts to resolve"),
+    ("dash.counts", "Records you can read"),
+    ("dash.due", "Interventions due soon"),
+    ("dash.none", "Nothing here."),
+    ("dash.recent", "Recent activity"),
+    ("dash.sync", "Mirrors"),
+    (
+        "dash.sync.none",
+        "No mirror is configured: a seized or burned device would take everything with it. Add one with `khronika mirror add`.",
+    ),
+    ("dash.sync.safe", "Safe on"),
+    ("dash.title", "Overview"),
+    ("error.back", "Go back"),
+    ("error.title", "Something needs your attention"),
+    ("history.field", "Field"),
+    ("history.title", "History"),
+    ("history.value", "Value"),
+    ("history.when", "When"),
+    ("login.code", "Member code"),
+    (
+        "login.code.help",
+        "The 8 characters you were given with your account (e.g. 09def126).",
+    ),
+    ("login.passphrase", "Passphrase"),
+    ("login.submit", "Log in"),
+    ("login.title", "Log in"),
+    ("nav.cases", "Cases"),
+    ("nav.home", "Overview"),
+    ("nav.language", "Русский"),
+    ("nav.logout", "Log out"),
+    ("nav.records", "All records"),
+    ("record.fields", "Fields"),
+    ("records.title", "All records"),
+    ("setup.code", "Your member code (you log in with it)"),
+    ("setup.continue", "I have written it down — continue"),
+    ("setup.done", "The vault is ready"),
+    (
+        "setup.intro",
+        "There is no vault here yet. Create it with the setup token that `khronika serve` printed on its console.",
+    ),
+    ("setup.name", "Your name"),
+    (
+        "setup.passphrase",
+        "A passphrase (at least 12 characters; a few unusual words are good)",
+    ),
+    (
+        "setup.recovery",
+        "The recovery key, shown only now. Write it on paper and keep it outside the region: with it and a mirror the vault can be rebuilt if this device is lost.",
+    ),
+    ("setup.repeat", "The passphrase again"),
+    ("setup.submit", "Create the vault"),
+    ("setup.title", "First start"),
+    ("setup.token", "Setup token"),
+];
+
+/// Russian, sorted by key.
+pub const RU: &[(&str, &str)] = &[
+    ("app.name", "Хроника"),
+    ("case.events", "Хронология событий"),
+    ("case.gathered", "Записи дела"),
+    ("case.interventions", "Обращения"),
+    ("case.missing", "Упомянуты, но недоступны на этом узле"),
+    ("case.new", "Новое дело"),
+    ("case.persons", "Лица"),
+    ("case.summary", "Краткое описание"),
+    ("case.title", "Название"),
+    ("case.units", "Подразделения и организации"),
+    ("cases.empty", "Дел пока нет."),
+    ("cases.filter", "Отобрать"),
+    ("cases.title", "Дела"),
+    ("common.compartment", "Раздел"),
+    ("common.conflicts", "Поля с расхождениями"),
+    ("common.history", "История"),
+    ("common.id", "Идентификатор"),
+    ("common.revisions", "Редакции"),
+    ("common.save", "Сохранить"),
+    ("common.type", "Тип"),
+    ("common.updated", "Последнее изменение"),
+    ("dash.conflicts", "Расхождения, которые нужно разрешить"),
+    ("dash.counts", "Доступные вам записи"),
+    ("dash.due", "Скоро истекают сроки по обращениям"),
+    ("dash.none", "Пока ничего."),
+    ("dash.recent", "Последние изменения"),
+    ("dash.sync", "Зеркала"),
+    (
+        "dash.sync.none",
+        "Зеркала не настроены: изъятое или сгоревшее устройство унесёт с собой всё. Добавьте зеркало командой `khronika mirror add`.",
+    ),
+    ("dash.sync.safe", "Сохранено на"),
+    ("dash.title", "Обзор"),
+    ("error.back", "Назад"),
+    ("error.title", "Требуется ваше внимание"),
+    ("history.field", "Поле"),
+    ("history.title", "История"),
+    ("history.value", "Значение"),
+    ("history.when", "Когда"),
+    ("login.code", "Код участника"),
+    (
+        "login.code.help",
+        "8 символов, выданных вам вместе с учётной записью (например, 09def126).",
+    ),
+    ("login.passphrase", "Парольная фраза"),
+    ("login.submit", "Войти"),
+    ("login.title", "Вход"),
+    ("nav.cases", "Дела"),
+    ("nav.home", "Обзор"),
+    ("nav.language", "English"),
+    ("nav.logout", "Выйти"),
+    ("nav.records", "Все записи"),
+    ("record.fields", "Поля"),
+    ("records.title", "Все записи"),
+    ("setup.code", "Ваш код участника (с ним вы входите)"),
+    ("setup.continue", "Я записал(а) ключ — продолжить"),
+    ("setup.done", "Хранилище создано"),
+    (
+        "setup.intro",
+        "Хранилища здесь ещё нет. Создайте его с одноразовым кодом, который `khronika serve` вывела в консоль.",
+    ),
+    ("setup.name", "Ваше имя"),
+    (
+        "setup.passphrase",
+        "Парольная фраза (не короче 12 символов; лучше несколько необычных слов)",
+    ),
+    (
+        "setup.recovery",
+        "Ключ восстановления показывается только сейчас. Запишите его на бумаге и храните за пределами региона: с ним и зеркалом хранилище можно восстановить, если это устройство будет потеряно.",
+    ),
+    ("setup.repeat", "Парольная фраза ещё раз"),
+    ("setup.submit", "Создать хранилище"),
+    ("setup.title", "Первый запуск"),
+    ("setup.token", "Код настройки"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogues_are_sorted_and_have_the_same_keys() {
+        for table in [EN, RU] {
+            assert!(
+                table.windows(2).all(|w| w[0].0 < w[1].0),
+                "sorted, no duplicates"
+            );
+        }
+        let en: Vec<&str> = EN.iter().map(|(k, _)| *k).collect();
+        let ru: Vec<&str> = RU.iter().map(|(k, _)| *k).collect();
+        assert_eq!(en, ru);
+    }
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        let (en, ru) = (Tr { lang: Lang::En }, Tr { lang: Lang::Ru });
+        assert_eq!(en.number(1_234_567), "1,234,567");
+        assert_eq!(ru.number(1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(en.number(999), "999");
+        // 2026-11-23 14:05 UTC.
+        let ms = 1_795_442_700_000;
+        assert_eq!(en.datetime(ms), "23 Nov 2026, 14:05 UTC");
+        assert_eq!(ru.datetime(ms), "23 ноября 2026\u{a0}г., 14:05 UTC");
+        assert_eq!(en.datetime(0), "1 Jan 1970, 00:00 UTC");
+        assert_eq!(en.datetime(951_782_400_000), "29 Feb 2000, 00:00 UTC");
+    }
+
+    #[test]
+    fn the_language_comes_from_the_cookie_then_the_browser() {
+        let mut h = HeaderMap::new();
+        assert_eq!(Lang::of(&h), Lang::En);
+        h.insert(
+            "accept-language",
+            "de-DE,ru;q=0.8,en;q=0.5".parse().unwrap(),
+        );
+        assert_eq!(Lang::of(&h), Lang::Ru);
+        h.insert("cookie", "__Host-khronika-lang=en".parse().unwrap());
+        assert_eq!(Lang::of(&h), Lang::En);
+    }
+}

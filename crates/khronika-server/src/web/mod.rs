@@ -1,0 +1,259 @@
+//! The web application for people: server-rendered pages that work with JavaScript disabled.
+//!
+//! - [`routes`]: every route with who may use it ([`Access`]); the router is built from this
+//!   one table, so a route cannot exist without an access rule, and the access-control tests
+//!   walk the same table.
+//! - [`guard`]: the one middleware that applies the table: finds the session, refuses what the
+//!   member's role does not allow (decided by the app, [`khronika_app::access`]), checks the
+//!   CSRF token of every state change.
+//! - [`sessions`]: logins (at most two key derivations at once, at most 100 failures an hour
+//!   per member code), sessions that hold the member's key in memory until logout or expiry.
+//! - [`headers`]: security headers and `Cache-Control: no-store` on every response.
+//! - [`i18n`]: English and Russian, dates and numbers per language.
+//! - [`pages`]: handlers: parse, call the app layer, render a template.
+//!
+//! The vault is opened per session: each logged-in member has their own
+//! [`UnlockedVault`](khronika_app::UnlockedVault). Changes are serialised by one lock, and a
+//! session whose vault is older than the newest change unlocks again (from its key, without the
+//! passphrase) before it reads, so every member sees every change.
+
+pub mod error;
+pub mod guard;
+pub mod headers;
+pub mod i18n;
+pub mod pages;
+pub mod routes;
+pub mod sessions;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use khronika_app::LockedVault;
+use khronika_backends::Fs;
+use khronika_crypto::kdf::Argon2Params;
+
+pub use error::WebError;
+pub use routes::{Access, ROUTES, RouteSpec};
+
+/// How `khronika serve` runs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The vault folder (created by the first-start page if absent).
+    pub vault: PathBuf,
+    /// Where to listen. Anything but a loopback address needs TLS.
+    pub listen: SocketAddr,
+    /// Key derivation parameters for a vault created by the first-start page.
+    pub kdf: Argon2Params,
+    /// A session ends after this long without a request.
+    pub idle: Duration,
+    /// A session ends this long after login, whatever happens.
+    pub lifetime: Duration,
+    /// The largest evidence upload accepted, in bytes.
+    pub max_upload: u64,
+}
+
+impl WebConfig {
+    /// The defaults: loopback port 8470, 30 minutes idle, 12 hours at most, 2 GiB uploads.
+    pub fn new(vault: PathBuf) -> Self {
+        Self {
+            vault,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8470)),
+            kdf: Argon2Params::recommended(),
+            idle: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+            max_upload: 2 << 30,
+        }
+    }
+}
+
+/// The state every request shares.
+pub struct Web {
+    /// The configuration.
+    pub config: WebConfig,
+    fs: Arc<dyn Fs>,
+    /// The vault, once it exists.
+    vault: Mutex<Option<LockedVault>>,
+    /// The one-time setup token while there is no vault (printed on the console).
+    setup_token: Mutex<Option<String>>,
+    /// Logins and sessions.
+    pub sessions: sessions::Sessions,
+    /// Changes to the vault, counted; a session whose vault was loaded before the newest
+    /// change loads it again.
+    generation: AtomicU64,
+    /// Held by every change, so that changes from different sessions never interleave.
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Web {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Web")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Web {
+    /// Open the vault in `config.vault` if there is one; if there is none, make a setup token
+    /// (returned, for the console) that the first-start page asks for.
+    pub fn new(config: WebConfig, fs: Arc<dyn Fs>) -> Result<(Arc<Web>, Option<String>), WebError> {
+        let (vault, token) = match LockedVault::open(fs.clone(), &config.vault) {
+            Ok(v) => (Some(v), None),
+            Err(e)
+                if e.code == khronika_app::ErrorCode::NotAVault
+                    && is_empty_or_absent(fs.as_ref(), &config.vault) =>
+            {
+                (None, Some(sessions::random_token()?))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let web = Web {
+            sessions: sessions::Sessions::new(config.idle, config.lifetime),
+            config,
+            fs,
+            vault: Mutex::new(vault),
+            setup_token: Mutex::new(token.clone()),
+            generation: AtomicU64::new(0),
+            write_lock: tokio::sync::Mutex::new(()),
+        };
+        Ok((Arc::new(web), token))
+    }
+
+    /// The vault, if it exists yet.
+    pub fn locked(&self) -> Option<LockedVault> {
+        self.vault.lock().ok().and_then(|v| v.clone())
+    }
+
+    /// The count of changes so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn bump_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    }
+}
+
+fn is_empty_or_absent(fs: &dyn Fs, dir: &std::path::Path) -> bool {
+    match fs.kind(dir) {
+        Ok(None) => true,
+        Ok(Some(khronika_backends::EntryKind::Dir)) => fs.list_dir(dir).is_ok_and(|l| l.is_empty()),
+        _ => false,
+    }
+}
+
+/// Whether `addr` may be served without TLS: loopback only (an onion service forwards to
+/// loopback, so it is served this way too).
+pub fn plain_http_allowed(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Serve the web application until the process ends. `bound` is told the address actually
+/// bound (port 0 picks a free one). Refuses a non-loopback address: TLS is not built in yet, so
+/// put a TLS-terminating proxy or an onion service in front of a loopback address.
+pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
+    let addr = web.config.listen;
+    if !plain_http_allowed(&addr) {
+        return Err(WebError::refuse_address(addr));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| WebError::io("starting the server", e))?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| WebError::io("binding the address", e))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| WebError::io("reading the bound address", e))?;
+        bound(local);
+        let sweeper = web.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                sweeper.sessions.sweep();
+            }
+        });
+        axum::serve(listener, routes::router(web))
+            .await
+            .map_err(|e| WebError::io("serving", e))
+    })
+}
+
+impl Web {
+    /// Run `f` on the session's vault (brought up to date first) on a blocking thread.
+    pub async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        session: &Arc<sessions::Session>,
+        f: impl FnOnce(&mut khronika_app::UnlockedVault) -> Result<T, khronika_app::AppError>
+        + Send
+        + 'static,
+    ) -> Result<T, WebError> {
+        let (web, session) = (self.clone(), session.clone());
+        blocking(move || {
+            let mut guard = session.vault.lock().map_err(|_| busy())?;
+            web.refresh(&session, &mut guard)?;
+            Ok(f(&mut guard.0)?)
+        })
+        .await
+    }
+
+    /// Run the change `f` on the session's vault: one change at a time across all sessions,
+    /// on an up-to-date vault; every other session loads the vault again before its next
+    /// request.
+    pub async fn write<T: Send + 'static>(
+        self: &Arc<Self>,
+        session: &Arc<sessions::Session>,
+        f: impl FnOnce(&mut khronika_app::UnlockedVault) -> Result<T, khronika_app::AppError>
+        + Send
+        + 'static,
+    ) -> Result<T, WebError> {
+        let _turn = self.write_lock.lock().await;
+        let (web, session) = (self.clone(), session.clone());
+        blocking(move || {
+            let mut guard = session.vault.lock().map_err(|_| busy())?;
+            web.refresh(&session, &mut guard)?;
+            let out = f(&mut guard.0);
+            // Counted even on failure: a failed change may have written part of its work.
+            guard.1 = web.bump_generation();
+            Ok(out?)
+        })
+        .await
+    }
+
+    /// Load the session's vault again if another session changed the vault since.
+    fn refresh(
+        &self,
+        session: &sessions::Session,
+        slot: &mut (khronika_app::UnlockedVault, u64),
+    ) -> Result<(), WebError> {
+        let now = self.generation();
+        if slot.1 < now {
+            let locked = self
+                .locked()
+                .ok_or_else(|| WebError::web_code("no-vault", "the vault is gone"))?;
+            slot.0 = locked.unlock_key(&session.key)?;
+            slot.1 = now;
+        }
+        Ok(())
+    }
+}
+
+fn busy() -> WebError {
+    WebError::web_code(
+        "busy",
+        "this session is unusable after an error; log in again",
+    )
+}
+
+/// Run blocking work (key derivation, vault IO) off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| WebError::web_code("io", "a task of the server stopped unexpectedly"))?
+}

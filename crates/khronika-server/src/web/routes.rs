@@ -1,0 +1,113 @@
+//! Every route, with who may use it. The router is built from [`table`] only.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Method;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
+use khronika_app::access::Action;
+
+use super::{Web, guard, headers, pages};
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Files without vault data (the stylesheet).
+    Static,
+    /// The first-start page: only while there is no vault; its form needs the setup token.
+    Setup,
+    /// Anyone (the login page); forms still need the pre-login CSRF token.
+    Public,
+    /// A logged-in member whose role allows the action.
+    Member(Action),
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    /// GET or POST.
+    pub method: &'static str,
+    /// The path pattern (axum syntax: `{id}`).
+    pub path: &'static str,
+    /// Who may use it.
+    pub access: Access,
+}
+
+const fn spec(method: &'static str, path: &'static str, access: Access) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access,
+    }
+}
+
+use Access::{Member, Public, Setup, Static};
+
+/// Every route of the web application.
+pub const ROUTES: &[RouteSpec] = &[
+    spec("GET", "/static/app.css", Static),
+    spec("GET", "/setup", Setup),
+    spec("POST", "/setup", Setup),
+    spec("GET", "/login", Public),
+    spec("POST", "/login", Public),
+    spec("POST", "/language", Public),
+    spec("POST", "/logout", Member(Action::Read)),
+    spec("GET", "/", Member(Action::Read)),
+    spec("GET", "/cases", Member(Action::Read)),
+    spec("GET", "/cases/new", Member(Action::Write)),
+    spec("POST", "/cases/new", Member(Action::Write)),
+    spec("GET", "/cases/{id}", Member(Action::Read)),
+    spec("GET", "/records", Member(Action::Read)),
+    spec("GET", "/records/{id}", Member(Action::Read)),
+    spec("GET", "/records/{id}/history", Member(Action::Read)),
+];
+
+/// The handler of a route in [`ROUTES`].
+fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
+    match (r.method, r.path) {
+        ("GET", "/static/app.css") => get(pages::stylesheet),
+        ("GET", "/setup") => get(pages::setup_form),
+        ("POST", "/setup") => post(pages::setup),
+        ("GET", "/login") => get(pages::login_form),
+        ("POST", "/login") => post(pages::login),
+        ("POST", "/language") => post(pages::language),
+        ("POST", "/logout") => post(pages::logout),
+        ("GET", "/") => get(pages::dashboard),
+        ("GET", "/cases") => get(pages::cases),
+        ("GET", "/cases/new") => get(pages::case_form),
+        ("POST", "/cases/new") => post(pages::case_create),
+        ("GET", "/cases/{id}") => get(pages::case),
+        ("GET", "/records") => get(pages::records),
+        ("GET", "/records/{id}") => get(pages::record),
+        ("GET", "/records/{id}/history") => get(pages::history),
+        _ => get(pages::not_found),
+    }
+}
+
+/// The router, without a socket (tests call it with `tower::ServiceExt::oneshot`).
+pub fn router(web: Arc<Web>) -> Router {
+    let mut by_path: Vec<(&str, MethodRouter<Arc<Web>>)> = Vec::new();
+    for r in ROUTES {
+        let guarded =
+            handler(r).route_layer(from_fn_with_state((web.clone(), r.access), guard::guard));
+        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
+            Some((_, m)) => *m = std::mem::take(m).merge(guarded),
+            None => by_path.push((r.path, guarded)),
+        }
+    }
+    let mut router = Router::new();
+    for (path, m) in by_path {
+        router = router.route(path, m);
+    }
+    router
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
+        .with_state(web)
+        .layer(from_fn(headers::secure))
+}
+
+/// The methods of [`ROUTES`] as `http` methods (for tests).
+pub fn method(r: &RouteSpec) -> Method {
+    Method::from_bytes(r.method.as_bytes()).unwrap_or(Method::GET)
+}

@@ -1,0 +1,230 @@
+//! Logins and sessions.
+//!
+//! - A login opens the member's key slot (one Argon2id derivation, 64 MiB). At most two
+//!   derivations run at once; more wait for a turn.
+//! - At most 100 failed logins an hour per member code: the 101st is refused without trying.
+//!   Codes that belong to no member are counted the same way, and cost the same derivation,
+//!   so neither the answer nor its timing tells whether an account exists.
+//! - A session is a random 256-bit token in a `__Host-` cookie; the server keeps only its
+//!   SHA-256. The session holds the member's key and their unlocked vault in memory; logout,
+//!   30 minutes without a request, or 12 hours after login forget both.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use khronika_app::{MemberKey, UnlockedVault};
+use khronika_crypto::hash::{sha256, to_hex};
+use khronika_crypto::{Entropy, OsEntropy};
+
+use super::WebError;
+
+/// Failed logins an hour allowed per member code.
+pub const MAX_FAILURES_PER_HOUR: usize = 100;
+/// Key derivations allowed to run at once.
+pub const MAX_KDFS: usize = 2;
+/// Member codes tracked for failures at most (the oldest are forgotten first).
+const MAX_TRACKED: usize = 100_000;
+
+/// 256 random bits, hex.
+pub fn random_token() -> Result<String, WebError> {
+    let mut b = [0u8; 32];
+    OsEntropy
+        .fill(&mut b)
+        .map_err(|e| WebError::web_code("io", format!("the system's randomness failed: {e}")))?;
+    Ok(to_hex(&b))
+}
+
+/// Compare two secrets in time that depends only on their lengths.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// One logged-in member.
+pub struct Session {
+    /// The member's key, to unlock again after another member's change.
+    pub key: MemberKey,
+    /// The member's vault and the change count it was loaded at.
+    pub vault: Mutex<(UnlockedVault, u64)>,
+    /// The token every form of this session carries.
+    pub csrf: String,
+    created: Instant,
+    last_seen: Mutex<Instant>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("member", &self.key.member())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Sessions and login attempts.
+#[derive(Debug)]
+pub struct Sessions {
+    idle: Duration,
+    lifetime: Duration,
+    /// SHA-256 of the cookie token (hex) → session.
+    live: Mutex<HashMap<String, Arc<Session>>>,
+    /// Member code → times of failed logins within the last hour, oldest first.
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Turns for key derivations.
+    pub kdf: tokio::sync::Semaphore,
+}
+
+impl Sessions {
+    /// No sessions yet.
+    pub fn new(idle: Duration, lifetime: Duration) -> Self {
+        Self {
+            idle,
+            lifetime,
+            live: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            kdf: tokio::sync::Semaphore::new(MAX_KDFS),
+        }
+    }
+
+    /// Start a session; returns the cookie token.
+    pub fn start(
+        &self,
+        key: MemberKey,
+        vault: UnlockedVault,
+        generation: u64,
+    ) -> Result<String, WebError> {
+        let token = random_token()?;
+        let session = Session {
+            key,
+            vault: Mutex::new((vault, generation)),
+            csrf: random_token()?,
+            created: Instant::now(),
+            last_seen: Mutex::new(Instant::now()),
+        };
+        self.live
+            .lock()
+            .map_err(|_| poisoned())?
+            .insert(token_id(&token), Arc::new(session));
+        Ok(token)
+    }
+
+    /// The live session of a cookie token, if it has not expired (and note the request).
+    pub fn find(&self, token: &str) -> Option<Arc<Session>> {
+        let id = token_id(token);
+        let mut live = self.live.lock().ok()?;
+        let s = live.get(&id)?.clone();
+        let now = Instant::now();
+        let mut seen = s.last_seen.lock().ok()?;
+        if self.expired(&s, *seen, now) {
+            drop(seen);
+            live.remove(&id);
+            return None;
+        }
+        *seen = now;
+        drop(seen);
+        Some(s)
+    }
+
+    fn expired(&self, s: &Session, seen: Instant, now: Instant) -> bool {
+        now.duration_since(seen) >= self.idle || now.duration_since(s.created) >= self.lifetime
+    }
+
+    /// End a session (logout): its key and vault are dropped (and zeroized) once no request
+    /// holds them.
+    pub fn end(&self, token: &str) {
+        if let Ok(mut live) = self.live.lock() {
+            live.remove(&token_id(token));
+        }
+    }
+
+    /// End every session (the panic button).
+    pub fn end_all(&self) {
+        if let Ok(mut live) = self.live.lock() {
+            live.clear();
+        }
+    }
+
+    /// Forget expired sessions and old failures.
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        if let Ok(mut live) = self.live.lock() {
+            live.retain(|_, s| {
+                let seen = s.last_seen.lock().map(|t| *t).unwrap_or(s.created);
+                !self.expired(s, seen, now)
+            });
+        }
+        if let Ok(mut f) = self.failures.lock() {
+            f.retain(|_, times| {
+                prune(times, now);
+                !times.is_empty()
+            });
+        }
+    }
+
+    /// How many sessions are live.
+    pub fn count(&self) -> usize {
+        self.live.lock().map_or(0, |l| l.len())
+    }
+
+    /// Refuse a login for `code` that would be the 101st failure within an hour.
+    pub fn check_attempts(&self, code: &str) -> Result<(), WebError> {
+        let now = Instant::now();
+        let mut f = self.failures.lock().map_err(|_| poisoned())?;
+        if let Some(times) = f.get_mut(&normalise(code)) {
+            prune(times, now);
+            if times.len() >= MAX_FAILURES_PER_HOUR {
+                return Err(WebError::web_code(
+                    "too-many-attempts",
+                    "too many failed logins for this member code in the last hour; wait an hour, or ask an administrator",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Count a failed login for `code`.
+    pub fn failed(&self, code: &str) {
+        let Ok(mut f) = self.failures.lock() else {
+            return;
+        };
+        if f.len() >= MAX_TRACKED && !f.contains_key(&normalise(code)) {
+            // Forget the code whose newest failure is oldest.
+            if let Some(oldest) = f
+                .iter()
+                .min_by_key(|(_, t)| t.back().copied())
+                .map(|(k, _)| k.clone())
+            {
+                f.remove(&oldest);
+            }
+        }
+        f.entry(normalise(code))
+            .or_default()
+            .push_back(Instant::now());
+    }
+}
+
+fn prune(times: &mut VecDeque<Instant>, now: Instant) {
+    while times
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(3600))
+    {
+        times.pop_front();
+    }
+}
+
+fn normalise(code: &str) -> String {
+    let mut c: String = code.trim().to_lowercase().chars().take(64).collect();
+    c.shrink_to_fit();
+    c
+}
+
+fn token_id(token: &str) -> String {
+    to_hex(&sha256(token.as_bytes()))
+}
+
+fn poisoned() -> WebError {
+    WebError::web_code(
+        "io",
+        "the session table is unusable; restart `khronika serve`",
+    )
+}
