@@ -119,6 +119,12 @@ impl From<StoreError> for AppError {
                     ),
                 )
             }
+            StoreError::Raced { .. } => AppError::new(
+                ErrorCode::Storage,
+                format!(
+                    "{e}: another program (`khronika serve`, or a second command) wrote to this vault at the same time. Nothing of this change was saved; run it again."
+                ),
+            ),
             StoreError::Internal(w) => AppError::internal(w),
             StoreError::TooLarge(w) => {
                 AppError::new(ErrorCode::InputFile, format!("too large: {w}"))

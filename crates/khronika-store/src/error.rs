@@ -39,4 +39,17 @@ pub enum StoreError {
         /// What is wrong.
         what: String,
     },
+    /// Another writer extended this device's log after this one loaded it (two programs
+    /// writing as the same device at once). Nothing was written.
+    #[error(
+        "the log of device {device} was extended elsewhere to {found} entries while this program held {held}"
+    )]
+    Raced {
+        /// The device.
+        device: crate::DeviceId,
+        /// The entries this program had committed.
+        held: u64,
+        /// The newest checkpoint found on storage.
+        found: u64,
+    },
 }

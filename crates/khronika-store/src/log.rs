@@ -576,6 +576,17 @@ impl LogState {
         backend: &dyn Backend,
         key: &SigningKey,
     ) -> Result<Checkpoint, StoreError> {
+        // Refuse to fork the log: if another program writing as this device committed since
+        // this state was loaded, nothing is written (the caller loads the log again).
+        if let Some(&found) = list_log(backend, &self.device)?.1.last()
+            && found > self.committed
+        {
+            return Err(StoreError::Raced {
+                device: self.device,
+                held: self.committed,
+                found,
+            });
+        }
         let size = self.size();
         let tail_n = size / BUNDLE_WIDTH;
         for (n, bundle) in &self.pending_full {
@@ -813,6 +824,48 @@ mod tests {
             hash::to_hex(&f.root()),
             "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
         );
+    }
+
+    #[test]
+    fn a_second_writer_of_the_same_log_is_refused_before_it_writes() {
+        let be = MemBackend::new();
+        let key = SigningKey::from_seed(&Key32::from_bytes([3; 32]));
+        let (v, d) = (VaultId([1; 16]), DeviceId([2; 16]));
+        let stage = |st: &mut LogState, payload: Vec<u8>| {
+            st.stage(
+                &key,
+                entry_kind::EVIDENCE_ADD,
+                CompartmentId([0; 16]),
+                0,
+                vec![],
+                vec![],
+                payload,
+            )
+            .unwrap();
+        };
+        let mut first = LogState::new(v, d);
+        stage(&mut first, key.public().0.to_vec());
+        first.commit(&be, &key).unwrap();
+        // Two programs load the same log; both append; the first commits.
+        let load = || LogState::load(&be, v, d, genesis_key, |_| Ok(())).unwrap();
+        let (mut a, mut b) = (load(), load());
+        stage(&mut a, b"a".to_vec());
+        stage(&mut b, b"b".to_vec());
+        a.commit(&be, &key).unwrap();
+        let before = be.list(&ObjectPath::log_prefix(&d)).unwrap();
+        match b.commit(&be, &key) {
+            Err(StoreError::Raced {
+                held: 1, found: 2, ..
+            }) => {}
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(
+            be.list(&ObjectPath::log_prefix(&d)).unwrap(),
+            before,
+            "nothing written"
+        );
+        let loaded = LogState::load(&be, v, d, genesis_key, |_| Ok(())).unwrap();
+        assert_eq!(loaded.size(), 2);
     }
 
     #[test]

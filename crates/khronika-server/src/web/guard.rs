@@ -148,6 +148,10 @@ async fn check(web: &Arc<Web>, access: Access, request: Request) -> Result<Reque
     let has_vault = web.locked().is_some();
     match access {
         Access::Static => Ok(request),
+        Access::Preference => {
+            same_origin(request.headers()).map_err(fail)?;
+            Ok(request)
+        }
         Access::Setup => {
             if has_vault {
                 return Err(fail(WebError::web_code(

@@ -13,9 +13,10 @@
 //! - [`pages`]: handlers: parse, call the app layer, render a template.
 //!
 //! The vault is opened per session: each logged-in member has their own
-//! [`UnlockedVault`](khronika_app::UnlockedVault). Changes are serialised by one lock, and a
-//! session whose vault is older than the newest change unlocks again (from its key, without the
-//! passphrase) before it reads, so every member sees every change.
+//! [`UnlockedVault`](khronika_app::UnlockedVault). Changes are serialised by one lock. Before
+//! each request a session compares the newest checkpoint of every device log on disk with the
+//! ones its vault was loaded at, and unlocks again (from its key, without the passphrase) if
+//! any log grew, so every member sees every change, the CLI's included.
 
 pub mod error;
 pub mod guard;
@@ -27,7 +28,6 @@ pub mod sessions;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +37,9 @@ use khronika_crypto::kdf::Argon2Params;
 
 pub use error::WebError;
 pub use routes::{Access, ROUTES, RouteSpec};
+
+/// Device → newest checkpoint size.
+pub type Fingerprint = std::collections::BTreeMap<String, u64>;
 
 /// How `khronika serve` runs.
 #[derive(Debug, Clone)]
@@ -80,9 +83,6 @@ pub struct Web {
     setup_token: Mutex<Option<String>>,
     /// Logins and sessions.
     pub sessions: sessions::Sessions,
-    /// Changes to the vault, counted; a session whose vault was loaded before the newest
-    /// change loads it again.
-    generation: AtomicU64,
     /// Held by every change, so that changes from different sessions never interleave.
     write_lock: tokio::sync::Mutex<()>,
 }
@@ -115,7 +115,6 @@ impl Web {
             fs,
             vault: Mutex::new(vault),
             setup_token: Mutex::new(token.clone()),
-            generation: AtomicU64::new(0),
             write_lock: tokio::sync::Mutex::new(()),
         };
         Ok((Arc::new(web), token))
@@ -126,13 +125,14 @@ impl Web {
         self.vault.lock().ok().and_then(|v| v.clone())
     }
 
-    /// The count of changes so far.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-
-    fn bump_generation(&self) -> u64 {
-        self.generation.fetch_add(1, Ordering::SeqCst) + 1
+    /// The newest checkpoint size of every device log on disk: what a session's vault is
+    /// compared with before each request.
+    pub fn fingerprint(&self) -> Result<Fingerprint, WebError> {
+        let locked = self
+            .locked()
+            .ok_or_else(|| WebError::web_code("no-vault", "there is no vault yet; open /setup"))?;
+        khronika_app::mirror::newest_checkpoints(locked.backend())
+            .map_err(|e| WebError::web_code("io", format!("cannot read the vault's logs: {e}")))
     }
 }
 
@@ -217,21 +217,24 @@ impl Web {
             let mut guard = session.vault.lock().map_err(|_| busy())?;
             web.refresh(&session, &mut guard)?;
             let out = f(&mut guard.0);
-            // Counted even on failure: a failed change may have written part of its work.
-            guard.1 = web.bump_generation();
+            // Taken even on failure: a failed change may have committed part of its work.
+            // (A change by another process between `f` and this line is seen only at the
+            // next change; `khronika` commands that write should not run beside `serve`.)
+            guard.1 = web.fingerprint()?;
             Ok(out?)
         })
         .await
     }
 
-    /// Load the session's vault again if another session changed the vault since.
+    /// Load the session's vault again if a log grew since it was loaded. The fingerprint is
+    /// taken before the load, so the vault is never older than the fingerprint it keeps.
     fn refresh(
         &self,
         session: &sessions::Session,
-        slot: &mut (khronika_app::UnlockedVault, u64),
+        slot: &mut (khronika_app::UnlockedVault, Fingerprint),
     ) -> Result<(), WebError> {
-        let now = self.generation();
-        if slot.1 < now {
+        let now = self.fingerprint()?;
+        if slot.1 != now {
             let locked = self
                 .locked()
                 .ok_or_else(|| WebError::web_code("no-vault", "the vault is gone"))?;

@@ -258,11 +258,12 @@ pub async fn setup(
         let locked = khronika_app::LockedVault::open(w.fs.clone(), &w.config.vault)?;
         let code = locked.marker().member.short();
         let key = locked.login(&code, &pass)?;
-        let vault = locked.clone().unlock_key(&key)?;
         if let Ok(mut v) = w.vault.lock() {
-            *v = Some(locked);
+            *v = Some(locked.clone());
         }
-        let session = w.sessions.start(key, vault, w.generation())?;
+        let loaded_at = w.fingerprint()?;
+        let vault = locked.unlock_key(&key)?;
+        let session = w.sessions.start(key, vault, loaded_at)?;
         Ok((recovery.to_text(), code, session))
     })
     .await
@@ -363,9 +364,9 @@ pub async fn login(
         let locked = w
             .locked()
             .ok_or_else(|| WebError::web_code("no-vault", "the vault is gone"))?;
-        let generation = w.generation();
+        let loaded_at = w.fingerprint()?;
         let vault = locked.unlock_key(&key)?;
-        w.sessions.start(key, vault, generation)
+        w.sessions.start(key, vault, loaded_at)
     })
     .await
     .map_err(shown(&headers))?;

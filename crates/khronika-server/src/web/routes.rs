@@ -19,6 +19,9 @@ pub enum Access {
     Setup,
     /// Anyone (the login page); forms still need the pre-login CSRF token.
     Public,
+    /// Anyone, for a choice kept only in the browser (the language): same-origin requests
+    /// only, no token (it changes nothing on the server).
+    Preference,
     /// A logged-in member whose role allows the action.
     Member(Action),
 }
@@ -42,7 +45,7 @@ const fn spec(method: &'static str, path: &'static str, access: Access) -> Route
     }
 }
 
-use Access::{Member, Public, Setup, Static};
+use Access::{Member, Preference, Public, Setup, Static};
 
 /// Every route of the web application.
 pub const ROUTES: &[RouteSpec] = &[
@@ -51,7 +54,7 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/setup", Setup),
     spec("GET", "/login", Public),
     spec("POST", "/login", Public),
-    spec("POST", "/language", Public),
+    spec("POST", "/language", Preference),
     spec("POST", "/logout", Member(Action::Read)),
     spec("GET", "/", Member(Action::Read)),
     spec("GET", "/cases", Member(Action::Read)),

@@ -45,8 +45,8 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 pub struct Session {
     /// The member's key, to unlock again after another member's change.
     pub key: MemberKey,
-    /// The member's vault and the change count it was loaded at.
-    pub vault: Mutex<(UnlockedVault, u64)>,
+    /// The member's vault and the log sizes it was loaded at.
+    pub vault: Mutex<(UnlockedVault, super::Fingerprint)>,
     /// The token every form of this session carries.
     pub csrf: String,
     created: Instant,
@@ -91,12 +91,12 @@ impl Sessions {
         &self,
         key: MemberKey,
         vault: UnlockedVault,
-        generation: u64,
+        loaded_at: super::Fingerprint,
     ) -> Result<String, WebError> {
         let token = random_token()?;
         let session = Session {
             key,
-            vault: Mutex::new((vault, generation)),
+            vault: Mutex::new((vault, loaded_at)),
             csrf: random_token()?,
             created: Instant::now(),
             last_seen: Mutex::new(Instant::now()),

@@ -1,0 +1,282 @@
+//! The witness node's router, without a socket (`tower::ServiceExt::oneshot`): C2SP
+//! `tlog-witness` `add-checkpoint` against a real vault's log, each refusal with its status,
+//! and read-only serving of stored objects (never key slots).
+
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use http_body_util::BodyExt;
+use khronika_app::ingest::Source;
+use khronika_app::vault::{self, LockedVault, UnlockedVault};
+use khronika_app::witness::Witness;
+use khronika_backends::{LocalBackend, OsFs};
+use khronika_crypto::kdf::Argon2Params;
+use khronika_crypto::{OsEntropy, Passphrase};
+use khronika_server::{WitnessNode, app};
+use khronika_store::log::{LogState, list_log};
+use khronika_store::merkle::{ProofOrSource, consistency_proof};
+use khronika_store::note::{CheckpointPolicy, VerifierKey};
+use khronika_store::verify::genesis_key;
+use khronika_store::{DeviceId, ObjectPath};
+use tower::ServiceExt;
+
+fn add(v: &mut UnlockedVault, name: &str) {
+    let bytes = format!("evidence {name}").into_bytes();
+    v.add(
+        vec![Source {
+            name: name.into(),
+            origin: PathBuf::from(name),
+            size: bytes.len() as u64,
+            reader: Box::new(Cursor::new(bytes)),
+        }],
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+fn newest(v: &LockedVault) -> (DeviceId, u64) {
+    let device = v.marker().device;
+    let (_, sizes) = list_log(v.backend(), &device).unwrap();
+    (device, *sizes.last().unwrap())
+}
+
+/// `old N`, the consistency proof from `old` to `size`, a blank line, the checkpoint.
+fn request(v: &LockedVault, old: u64, size: u64) -> Vec<u8> {
+    let device = v.marker().device;
+    let st = LogState::load(v.backend(), v.marker().vault, device, genesis_key, |_| {
+        Ok(())
+    })
+    .unwrap();
+    let proof = match consistency_proof(st.tree(), old, size) {
+        _ if old == 0 || old == size => vec![],
+        Ok(p) => p,
+        Err(ProofOrSource::Proof(e)) => panic!("{e}"),
+        Err(ProofOrSource::Source(never)) => match never {},
+    };
+    let mut body = format!("old {old}\n");
+    for h in proof {
+        body.push_str(&base64::engine::general_purpose::STANDARD.encode(h));
+        body.push('\n');
+    }
+    body.push('\n');
+    let mut b = body.into_bytes();
+    b.extend(
+        v.backend()
+            .read(&ObjectPath::checkpoint(&device, size))
+            .unwrap(),
+    );
+    b
+}
+
+async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
+    let res = router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = res.status();
+    (
+        status,
+        res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    )
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    vault: UnlockedVault,
+    witness_dir: PathBuf,
+    root: PathBuf,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("vault");
+    let (mut v, _) = vault::init(
+        Arc::new(OsFs),
+        &root,
+        &Passphrase::new("a passphrase for the witness test".into()),
+        Argon2Params::weak_for_tests(),
+        &mut OsEntropy,
+    )
+    .unwrap();
+    add(&mut v, "first.txt");
+    let witness_dir = dir.path().join("witness");
+    let w = Witness::init(&witness_dir, "witness.example.org/1").unwrap();
+    // Pin the log: the witness cosigns what it sees now.
+    for o in w.cosign(v.locked(), 1_795_000_000).unwrap() {
+        o.result.unwrap();
+    }
+    World {
+        _dir: dir,
+        vault: v,
+        witness_dir,
+        root,
+    }
+}
+
+fn node(w: &World) -> axum::Router {
+    let store = LocalBackend::new(Arc::new(OsFs), w.root.clone());
+    app(Arc::new(WitnessNode::new(
+        Witness::open(&w.witness_dir).unwrap(),
+        Some(store),
+    )))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn add_checkpoint_cosigns_what_extends_the_last_one_and_names_each_refusal() {
+    let mut w = world();
+    let router = node(&w);
+    let (_, pinned) = newest(w.vault.locked());
+    add(&mut w.vault, "second.txt");
+    add(&mut w.vault, "third.txt");
+    let (device, size) = newest(w.vault.locked());
+    assert!(size > pinned);
+    let good = request(w.vault.locked(), pinned, size);
+
+    // A wrong proof: refused as inconsistent (422), and nothing changes.
+    let mut bad = good.clone();
+    let at = bad.iter().position(|&b| b == b'\n').unwrap() + 3;
+    bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+    let (s, body) = call(&router, "POST", "/add-checkpoint", bad).await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+
+    // The right one: a cosignature line that verifies with the witness's key.
+    let (s, body) = call(&router, "POST", "/add-checkpoint", good.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let line = String::from_utf8(body).unwrap();
+    assert!(line.starts_with("— witness.example.org/1 "), "{line}");
+    let wkey = VerifierKey::parse(&Witness::open(&w.witness_dir).unwrap().vkey()).unwrap();
+    let dk = &w.vault.locked().device_keys().unwrap()[0];
+    let mut cosigned = w
+        .vault
+        .locked()
+        .backend()
+        .read(&ObjectPath::checkpoint(&device, size))
+        .unwrap();
+    cosigned.extend_from_slice(line.as_bytes());
+    let log_key = VerifierKey::parse(&dk.vkey).unwrap();
+    CheckpointPolicy::new(log_key.name(), log_key.clone())
+        .with_witnesses([wkey.clone()], 1)
+        .open(&cosigned)
+        .unwrap();
+    // It is kept beside the log in the store, where proofs find it.
+    let stored = w
+        .vault
+        .locked()
+        .backend()
+        .read(&ObjectPath::cosignature(&device, size, wkey.key_id()))
+        .unwrap();
+    assert_eq!(stored, line.as_bytes());
+
+    // The same request again: `old` is no longer the latest size (409, with the size).
+    let (s, body) = call(&router, "POST", "/add-checkpoint", good).await;
+    assert_eq!(
+        (s, String::from_utf8(body).unwrap()),
+        (StatusCode::CONFLICT, format!("{size}\n"))
+    );
+
+    // An older checkpoint than the latest, claimed from the latest: a rollback (400: old > size).
+    let (s, _) = call(&router, "POST", "/add-checkpoint", {
+        let mut r = request(w.vault.locked(), pinned, pinned);
+        r.splice(
+            ..format!("old {pinned}").len(),
+            format!("old {size}").into_bytes(),
+        );
+        r
+    })
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // A checkpoint whose text was changed: its signature fails (403).
+    let mut forged = format!("old {size}\n\n").into_bytes();
+    let cp = String::from_utf8(
+        w.vault
+            .locked()
+            .backend()
+            .read(&ObjectPath::checkpoint(&device, size))
+            .unwrap(),
+    )
+    .unwrap();
+    let mut lines: Vec<&str> = cp.split('\n').collect();
+    let root = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    lines[2] = &root;
+    forged.extend(lines.join("\n").into_bytes());
+    let (s, _) = call(&router, "POST", "/add-checkpoint", forged).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Another vault's log: unknown here (404).
+    let other = world();
+    let (_, osize) = newest(other.vault.locked());
+    let (s, _) = call(
+        &router,
+        "POST",
+        "/add-checkpoint",
+        request(other.vault.locked(), 0, osize),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Malformed requests (400), never a panic.
+    for body in [
+        &b""[..],
+        b"old\n\nx",
+        b"old 01\n\n",
+        b"old 1\nnot-base64!\n\nx",
+        b"new 1\n\nx",
+        b"old 1\n\nnot a note",
+    ] {
+        let (s, _) = call(&router, "POST", "/add-checkpoint", body.to_vec()).await;
+        assert_eq!(
+            s,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn stored_objects_and_logs_are_served_but_never_key_slots() {
+    let w = world();
+    let router = node(&w);
+    let b = w.vault.locked().backend();
+    let (device, size) = newest(w.vault.locked());
+    let cp = ObjectPath::checkpoint(&device, size);
+    let (s, body) = call(&router, "GET", &format!("/{cp}"), vec![]).await;
+    assert_eq!((s, body), (StatusCode::OK, b.read(&cp).unwrap()));
+    let obj = b.list("objects/").unwrap().into_iter().next().unwrap();
+    let (s, body) = call(&router, "GET", &format!("/{obj}"), vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body, b.read(&ObjectPath::parse(&obj).unwrap().0).unwrap());
+    let slot = format!("node/{}/device.key", device.to_hex());
+    for uri in [
+        slot.as_str(),
+        "objects/00/00",
+        "keys/device.key",
+        "../etc/passwd",
+        "log/zz",
+    ] {
+        let (s, _) = call(&router, "GET", &format!("/{uri}"), vec![]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+    }
+}
