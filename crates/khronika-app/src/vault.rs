@@ -604,19 +604,10 @@ impl UnlockedVault {
         &self.evidence
     }
 
-    /// The current epoch keys of the compartment new evidence goes to.
+    /// The current epoch keys of the compartment new evidence goes to. A member whose access
+    /// was withdrawn still holds the old epochs, but may not write under them: refused.
     pub(crate) fn current_keys(&self) -> Result<EpochKeys, AppError> {
-        let c = self.vault.marker.compartment;
-        self.epochs
-            .range((c, 0)..=(c, u32::MAX))
-            .next_back()
-            .map(|(_, k)| k.clone())
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Damaged,
-                    "no key for this device's compartment; run `khronika verify`",
-                )
-            })
+        self.newest_keys(self.vault.marker.compartment)
     }
 
     /// Find an evidence item by its id or a unique prefix of it (at least 6 characters).

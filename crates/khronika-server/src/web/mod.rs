@@ -19,6 +19,7 @@
 //! any log grew, so every member sees every change, the CLI's included.
 
 pub mod error;
+pub mod evidence;
 pub mod guard;
 pub mod headers;
 pub mod i18n;

@@ -47,7 +47,8 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    fn new(headers: &HeaderMap, csrf: Option<&str>, back: &str) -> Chrome {
+    /// The frame of a page at `back`, for a session with token `csrf`.
+    pub fn new(headers: &HeaderMap, csrf: Option<&str>, back: &str) -> Chrome {
         Chrome {
             t: Tr {
                 lang: Lang::of(headers),
@@ -66,7 +67,8 @@ impl Chrome {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+/// Render a template (a failure is a plain 500: templates are checked at compile time).
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(_) => (
@@ -77,7 +79,8 @@ fn render(t: &impl Template) -> Response {
     }
 }
 
-fn shown(headers: &HeaderMap) -> impl Fn(WebError) -> Shown + '_ {
+/// Show an error in the request's language.
+pub fn shown(headers: &HeaderMap) -> impl Fn(WebError) -> Shown + '_ {
     |e| Shown(Lang::of(headers), e)
 }
 

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, guard, headers, pages};
+use super::{Web, evidence, guard, headers, pages};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,11 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/records", Member(Action::Read)),
     spec("GET", "/records/{id}", Member(Action::Read)),
     spec("GET", "/records/{id}/history", Member(Action::Read)),
+    spec("GET", "/evidence", Member(Action::Read)),
+    spec("GET", "/evidence/new", Member(Action::Write)),
+    spec("POST", "/evidence/new", Member(Action::Write)),
+    spec("GET", "/evidence/{id}", Member(Action::Read)),
+    spec("GET", "/evidence/{id}/download", Member(Action::Read)),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -84,6 +90,11 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("GET", "/records") => get(pages::records),
         ("GET", "/records/{id}") => get(pages::record),
         ("GET", "/records/{id}/history") => get(pages::history),
+        ("GET", "/evidence") => get(evidence::list),
+        ("GET", "/evidence/new") => get(evidence::upload_form),
+        ("POST", "/evidence/new") => post(evidence::upload),
+        ("GET", "/evidence/{id}") => get(evidence::item),
+        ("GET", "/evidence/{id}/download") => get(evidence::download),
         _ => get(pages::not_found),
     }
 }
@@ -104,6 +115,9 @@ pub fn router(web: Arc<Web>) -> Router {
         router = router.route(path, m);
     }
     router
+        // Bodies are limited where they are read: forms by the guard (1 MiB), uploads by
+        // `--max-upload-mib` while they stream.
+        .layer(DefaultBodyLimit::disable())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(web)

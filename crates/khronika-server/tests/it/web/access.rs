@@ -50,9 +50,23 @@ fn classify(method: &Method, r: &Resp) -> Outcome {
     }
 }
 
+/// What a principal holds keys for: the `secret` compartment (the case the case routes
+/// ask for), the default one (the evidence the evidence routes ask for).
+#[derive(Debug, Clone, Copy)]
+struct Holds {
+    secret: bool,
+    default: bool,
+}
+
 /// The expectations: one line per route of the table.
-fn expected(r: &RouteSpec, who: Who, holds_secret: bool) -> Outcome {
-    let id_route = r.path.contains("{id}");
+fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
+    let needs = if r.path.starts_with("/evidence/{id}") {
+        Some(holds.default)
+    } else if r.path.contains("{id}") {
+        Some(holds.secret)
+    } else {
+        None
+    };
     match (r.method, r.path) {
         ("GET", "/static/app.css") => Outcome::Allowed,
         ("GET" | "POST", "/setup") => Outcome::NotFound,
@@ -64,7 +78,11 @@ fn expected(r: &RouteSpec, who: Who, holds_secret: bool) -> Outcome {
         | ("GET", "/cases/{id}")
         | ("GET", "/records")
         | ("GET", "/records/{id}")
-        | ("GET", "/records/{id}/history") => {
+        | ("GET", "/records/{id}/history")
+        | ("GET", "/evidence")
+        | ("GET" | "POST", "/evidence/new")
+        | ("GET", "/evidence/{id}")
+        | ("GET", "/evidence/{id}/download") => {
             let Access::Member(action) = r.access else {
                 panic!("{} {} should need a member", r.method, r.path)
             };
@@ -74,9 +92,13 @@ fn expected(r: &RouteSpec, who: Who, holds_secret: bool) -> Outcome {
                 Who::Outsider => Role::Documenter,
                 Who::Role(role) => role,
             };
-            if !action.allowed(role) {
+            // Creating a case (in the default compartment: the form names none) and adding
+            // evidence (always to the default compartment) need its key.
+            let writes_default =
+                r.method == "POST" && matches!(r.path, "/cases/new" | "/evidence/new");
+            if !action.allowed(role) || (writes_default && !holds.default) {
                 Outcome::Forbidden
-            } else if id_route && !holds_secret {
+            } else if needs == Some(false) {
                 Outcome::NotFound
             } else {
                 Outcome::Allowed
@@ -88,8 +110,9 @@ fn expected(r: &RouteSpec, who: Who, holds_secret: bool) -> Outcome {
 
 struct World {
     s: Server,
-    codes: Vec<(Who, String, bool)>,
+    codes: Vec<(Who, String, Holds)>,
     secret_case: String,
+    evidence: String,
 }
 
 async fn world() -> World {
@@ -100,7 +123,11 @@ async fn world() -> World {
     let mut v = locked.clone().unlock_key(&key).unwrap();
     let weak = Argon2Params::weak_for_tests();
     let pass = Passphrase::new(PASS.into());
-    let mut codes = vec![(Who::Role(Role::Administrator), admin, true)];
+    let all = Holds {
+        secret: true,
+        default: true,
+    };
+    let mut codes = vec![(Who::Role(Role::Administrator), admin, all)];
     let secret = v.create_compartment("secret", false).unwrap();
     let case = Case {
         id: khronika_app::records::new_record_id(RecordKind::Case).unwrap(),
@@ -124,23 +151,49 @@ async fn world() -> World {
         (Who::Removed, Role::Documenter, "removed"),
     ] {
         let m = v.add_member(name, role, &pass, weak).unwrap();
-        let holds = matches!(who, Who::Role(Role::Viewer) | Who::Removed);
-        if holds {
+        let holds = Holds {
+            secret: matches!(who, Who::Role(Role::Viewer) | Who::Removed | Who::Outsider),
+            default: who != Who::Outsider,
+        };
+        if holds.secret {
             v.grant(secret, m).unwrap();
+        }
+        if !holds.default {
+            let default = v.default_compartment();
+            v.withdraw(default, m).unwrap();
         }
         codes.push((who, m.short(), holds));
     }
+    // Added after the outsider's access to the default compartment was withdrawn: under
+    // the new epoch, which they never held (what they could read before, they keep).
+    let added = v
+        .add(
+            vec![khronika_app::ingest::Source {
+                name: "statement.txt".into(),
+                origin: "statement.txt".into(),
+                size: 9,
+                reader: Box::new(std::io::Cursor::new(b"statement".to_vec())),
+            }],
+            &mut |_| {},
+        )
+        .unwrap();
+    let evidence = added[0].id.clone();
     World {
         s,
         codes,
         secret_case,
+        evidence,
     }
 }
 
 /// One request by `who` (logged in afresh, so that a logout elsewhere does not matter).
 async fn ask(w: &World, who: Who, code: &str, r: &RouteSpec) -> Resp {
     let method = routes::method(r);
-    let path = r.path.replace("{id}", &w.secret_case);
+    let path = if r.path.starts_with("/evidence/{id}") {
+        r.path.replace("{id}", &w.evidence)
+    } else {
+        r.path.replace("{id}", &w.secret_case)
+    };
     let mut b = match who {
         Who::Anonymous => Browser::default(),
         _ => {
@@ -163,6 +216,18 @@ async fn ask(w: &World, who: Who, code: &str, r: &RouteSpec) -> Resp {
     };
     if method != Method::POST {
         return b.get(&w.s, &path).await;
+    }
+    if r.path == "/evidence/new" {
+        // A real upload, with the session's token in the action when there is a session.
+        let page = b.get(&w.s, "/").await;
+        let action = if page.status == StatusCode::OK {
+            format!("/evidence/new?csrf={}", page.csrf())
+        } else {
+            "/evidence/new?csrf=none".to_owned()
+        };
+        return b
+            .send_files(&w.s, &action, &[("matrix.txt", "text/plain", b"matrix")])
+            .await;
     }
     // The right token for the form: the session's, or the pre-login one.
     let token = match r.access {
@@ -203,8 +268,15 @@ async fn every_route_allows_exactly_whom_the_table_allows() {
         v.remove_member(id).unwrap();
     }
     let mut checked = 0;
-    let mut who_list: Vec<(Who, String, bool)> = w.codes.clone();
-    who_list.push((Who::Anonymous, String::new(), false));
+    let mut who_list: Vec<(Who, String, Holds)> = w.codes.clone();
+    who_list.push((
+        Who::Anonymous,
+        String::new(),
+        Holds {
+            secret: false,
+            default: false,
+        },
+    ));
     for r in ROUTES {
         for (who, code, holds) in &who_list {
             let resp = ask(&w, *who, code, r).await;
@@ -241,7 +313,14 @@ async fn an_expired_session_gets_nothing_anywhere() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let path = r.path.replace("{id}", "C-2GDWVX9JG7AMP0QY163DDGM34Y");
         let method = routes::method(r);
-        let resp = if method == Method::POST {
+        let resp = if r.path == "/evidence/new" && method == Method::POST {
+            b.send_files(
+                &s,
+                &format!("/evidence/new?csrf={token}"),
+                &[("late.txt", "text/plain", b"late")],
+            )
+            .await
+        } else if method == Method::POST {
             b.send(
                 &s,
                 method.clone(),
@@ -255,7 +334,14 @@ async fn an_expired_session_gets_nothing_anywhere() {
         let got = classify(&method, &resp);
         assert_eq!(
             got,
-            expected(r, Who::Expired, false),
+            expected(
+                r,
+                Who::Expired,
+                Holds {
+                    secret: false,
+                    default: false
+                }
+            ),
             "{} {}",
             r.method,
             r.path

@@ -2,6 +2,7 @@
 //! pages, and the access-control matrix over every route.
 
 mod access;
+mod evidence;
 mod flows;
 
 use std::collections::BTreeMap;
@@ -26,10 +27,15 @@ pub struct Server {
 }
 
 pub fn server_with(idle: Duration) -> Server {
+    server_config(idle, 64 << 20)
+}
+
+pub fn server_config(idle: Duration, max_upload: u64) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut config = WebConfig::new(dir.path().join("vault"));
     config.kdf = Argon2Params::weak_for_tests();
     config.idle = idle;
+    config.max_upload = max_upload;
     let (web, token) = Web::new(config, Arc::new(OsFs)).unwrap();
     Server {
         web,
@@ -47,6 +53,7 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -150,7 +157,81 @@ impl Browser {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
+    }
+
+    /// POST files as `multipart/form-data` (name, declared type, bytes) to `path`.
+    pub async fn send_files(
+        &mut self,
+        s: &Server,
+        path: &str,
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
+        let boundary = "----khronika-test-boundary-7d93";
+        let mut body = Vec::new();
+        for (name, declared, bytes) in files {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {declared}\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send_raw(
+            s,
+            path,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await
+    }
+
+    /// POST a raw body.
+    pub async fn send_raw(
+        &mut self,
+        s: &Server,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:8470")
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, body.len());
+        if !self.cookies.is_empty() {
+            let c: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            b = b.header(header::COOKIE, c.join("; "));
+        }
+        let response = routes::router(s.web.clone())
+            .oneshot(b.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    /// The upload form's action (with this session's token).
+    pub async fn upload_action(&mut self, s: &Server) -> String {
+        let page = self.get(s, "/evidence/new").await;
+        let at = page
+            .body
+            .find("action=\"/evidence/new?csrf=")
+            .expect("an upload form")
+            + 8;
+        let rest = &page.body[at..];
+        rest[..rest.find('"').unwrap()].to_owned()
     }
 
     pub async fn get(&mut self, s: &Server, path: &str) -> Resp {
