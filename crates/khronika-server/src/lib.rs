@@ -7,4 +7,4 @@
 
 pub mod witness;
 
-pub use witness::{WitnessNode, app, serve, status};
+pub use witness::{WitnessNode, app, serve, status, store_status};

@@ -1,6 +1,6 @@
 //! The witness node's router, without a socket (`tower::ServiceExt::oneshot`): C2SP
 //! `tlog-witness` `add-checkpoint` against a real vault's log, each refusal with its status,
-//! and read-only serving of stored objects (never key slots).
+//! serving of stored objects (never passphrase key slots) and listings in pages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -270,15 +270,89 @@ async fn stored_objects_and_logs_are_served_but_never_key_slots() {
     let (s, body) = call(&router, "GET", &format!("/{obj}"), vec![]).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(body, b.read(&ObjectPath::parse(&obj).unwrap().0).unwrap());
-    let slot = format!("node/{}/device.key", device.to_hex());
+    // A passphrase slot is never served (as if absent); a missing node file is absent.
+    let member = format!("node/{}/member-{}.key", device.to_hex(), device.to_hex());
+    let absent = format!("node/{}/device.key", device.to_hex());
+    for uri in [member.as_str(), absent.as_str()] {
+        let (s, _) = call(&router, "GET", &format!("/{uri}"), vec![]).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+    }
+    // What is not a Khronika object path is a bad request that says what a path is.
     for uri in [
-        slot.as_str(),
         "objects/00/00",
         "keys/device.key",
         "../etc/passwd",
         "log/zz",
     ] {
-        let (s, _) = call(&router, "GET", &format!("/{uri}"), vec![]).await;
-        assert_eq!(s, StatusCode::NOT_FOUND, "{uri}");
+        let (s, body) = call(&router, "GET", &format!("/{uri}"), vec![]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            String::from_utf8_lossy(&body).contains("is not a Khronika object path"),
+            "{uri}"
+        );
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn listings_are_sorted_names_in_pages_and_never_passphrase_slots() {
+    let w = world();
+    let store = LocalBackend::new(Arc::new(OsFs), w.root.clone());
+    let router = app(Arc::new(
+        WitnessNode::new(Witness::open(&w.witness_dir).unwrap(), Some(store)).with_list_page(2),
+    ));
+    let b = w.vault.locked().backend();
+    let mut want = b.list("objects/").unwrap();
+    want.extend(b.list("log/").unwrap());
+    assert!(want.len() > 4, "{want:?}");
+    let mut got = Vec::new();
+    let mut uri = "/list/".to_owned();
+    loop {
+        let res = router
+            .clone()
+            .oneshot(Request::builder().uri(&uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{uri}");
+        let next = res
+            .headers()
+            .get("khronika-list-continue")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let names: Vec<String> = String::from_utf8(body.to_vec())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert!(names.len() <= 2, "{names:?}");
+        got.extend(names);
+        match next {
+            Some(n) => uri = format!("/list/?after={n}"),
+            None => break,
+        }
+    }
+    let mut sorted = want.clone();
+    sorted.sort();
+    assert_eq!(got, sorted);
+    // A prefix lists what is under it; anything else is refused with what to give.
+    let (s, body) = call(&router, "GET", "/list/objects/", vec![]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .lines()
+            .all(|l| l.starts_with("objects/"))
+    );
+    for uri in [
+        "/list/keys/",
+        "/list/objects",
+        "/list/log/../",
+        "/list/?x=1",
+    ] {
+        let (s, _) = call(&router, "GET", uri, vec![]).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}");
+    }
+    // Writes without a token at `witness serve`: refused, and nothing is listed as new.
+    let (s, body) = call(&router, "PUT", &format!("/{}", want[0]), vec![1, 2, 3]).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(String::from_utf8_lossy(&body).contains("takes no writes"));
 }
