@@ -854,7 +854,7 @@ impl UnlockedVault {
             }
             MirrorTarget::Http(b) => {
                 check_http_write(b, &parsed.as_string())?;
-                // The node enforces create-only itself (FORMATS §25): it answers 409 to any
+                // The node enforces create-only itself (FORMATS §27): it answers 409 to any
                 // other bytes at an existing name and has no way to delete.
                 let p = OverwriteProbe {
                     conditional_create_honoured: true,

@@ -1,7 +1,7 @@
 //! The HTTP backend: a mirror on a Khronika witness node (`khronika witness serve`), reached
 //! at `https://HOST[:PORT][/PREFIX]` (plain `http://` only on loopback).
 //!
-//! The wire protocol is docs/FORMATS.md §25: `GET /<object path>` reads (open, keyless; a
+//! The wire protocol is docs/FORMATS.md §27: `GET /<object path>` reads (open, keyless; a
 //! `Range` is honoured), `HEAD` gives the size, `GET /list/<prefix>` lists names one per line
 //! (paginated with `?after=`), and `PUT /<object path>` creates, with
 //! `Authorization: Bearer <token>`. The node only ever creates: `201` new, `200` the same

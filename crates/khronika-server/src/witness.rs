@@ -1,6 +1,6 @@
 //! The keyless witness node (`khronika witness serve`): the C2SP
 //! `tlog-witness` `add-checkpoint` endpoint over the app's [`Witness`], and a mirror folder
-//! served over HTTP (docs/FORMATS.md §25): anyone can fetch, list and verify what it holds
+//! served over HTTP (docs/FORMATS.md §27): anyone can fetch, list and verify what it holds
 //! without a key, and a node that holds the write token can use it as a mirror. Handlers
 //! parse, call the app layer (or the store, for the mirror folder), and map refusals to
 //! statuses in one place ([`status`], [`store_status`]).

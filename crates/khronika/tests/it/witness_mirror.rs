@@ -1,6 +1,6 @@
 //! A witness node used as a mirror: a real `khronika witness serve --store … --token-file …`
 //! process on loopback, synced to, verified, restored from after the site is lost; its wire
-//! protocol (docs/FORMATS.md §25) refusing overwrites, wrong hashes, bad tokens, passphrase key
+//! protocol (docs/FORMATS.md §27) refusing overwrites, wrong hashes, bad tokens, passphrase key
 //! slots, bad paths and oversized bodies with clear 4xx answers that store nothing; and
 //! `mirror remove` / `mirror set-credentials`.
 
