@@ -1610,15 +1610,39 @@ pub fn restore(
     let member_slot_name = format!("member-{}.key", member.to_hex());
     let (open_with, new_member_slot) = match key {
         RestoreKey::Passphrase(p) => {
-            if let MirrorTarget::Http(_) = &best_found.target {
-                return Err(AppError::new(
-                    ErrorCode::Usage,
-                    format!(
-                        "{best_url} is a witness node, which never holds passphrase key slots (anyone could try passphrases against them); nothing was written. Restore from it with the recovery key (--recovery-key; the rebuilt node gets a new passphrase), or give an S3 or folder mirror with the passphrase"
-                    ),
-                ));
-            }
-            let slot = read_node_file(&member_slot_name, "key slot")?;
+            // A witness node never holds the passphrase slot: take it from another mirror
+            // given, of the same vault and node (the slot does not depend on the log).
+            let from_other = if let MirrorTarget::Http(_) = &best_found.target {
+                let slot = found
+                    .iter()
+                    .filter_map(|(_, f)| f.as_ref().ok())
+                    .filter(|f| {
+                        !matches!(f.target, MirrorTarget::Http(_))
+                            && f.marker.vault == best_found.marker.vault
+                            && f.marker.device == node
+                    })
+                    .find_map(|f| {
+                        ObjectPath::node_file(&node, &member_slot_name)
+                            .and_then(|path| f.target.backend().read(&path).ok())
+                    });
+                match slot {
+                    Some(s) => Some(s),
+                    None => {
+                        return Err(AppError::new(
+                            ErrorCode::Usage,
+                            format!(
+                                "{best_url} is a witness node, which never holds passphrase key slots (anyone could try passphrases against them); nothing was written. Restore from it with the recovery key (--recovery-key; the rebuilt node gets a new passphrase), or give an S3 or folder mirror of this vault too (--from), whose key slot the passphrase opens"
+                            ),
+                        ));
+                    }
+                }
+            } else {
+                None
+            };
+            let slot = match &from_other {
+                Some(s) => s.clone(),
+                None => read_node_file(&member_slot_name, "key slot")?,
+            };
             match crate::keyslot::open_member(&slot, p) {
                 Ok(_) => {}
                 Err(crate::keyslot::SlotError::WrongKey) => {
@@ -1636,7 +1660,8 @@ pub fn restore(
                     ));
                 }
             }
-            (*p, None)
+            // A slot from another mirror is written like a fresh one.
+            (*p, from_other)
         }
         RestoreKey::Recovery {
             key,
@@ -1715,7 +1740,8 @@ pub fn restore(
         };
         if name == member_slot_name && new_member_slot.is_some() {
             // Restored with the recovery key: the member slot is sealed anew under the new
-            // passphrase (written below), the old one is not copied.
+            // passphrase (written below), the old one is not copied. (Or it came from another
+            // mirror than a witness node, and is written below too.)
             continue;
         }
         let b = src.read(&p).map_err(|e| mirror_error(&best_url, e))?;

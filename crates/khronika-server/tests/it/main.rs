@@ -356,3 +356,115 @@ async fn listings_are_sorted_names_in_pages_and_never_passphrase_slots() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(String::from_utf8_lossy(&body).contains("takes no writes"));
 }
+
+/// The HTTP mirror backend against a real node on loopback (a thread serving `app`): the
+/// `Backend` contract (create-only and idempotent, reads, ranges, sizes, listings in pages),
+/// tokens, and what the node refuses.
+#[test]
+fn the_http_backend_keeps_the_backend_contract_against_a_real_node() {
+    use khronika_backends::HttpBackend;
+    use khronika_backends::s3::SecretString;
+    use khronika_store::{Backend, BackendError, Created, Stored};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let witness_dir = dir.path().join("witness");
+    Witness::init(&witness_dir, "witness.example.org/3").unwrap();
+    let store_dir = dir.path().join("store");
+    std::fs::create_dir(&store_dir).unwrap();
+    let token = "t".repeat(40);
+    let node = WitnessNode::new(
+        Witness::open(&witness_dir).unwrap(),
+        Some(LocalBackend::new(Arc::new(OsFs), store_dir.clone())),
+    )
+    .with_write_token(SecretString::new(token.clone()))
+    .with_list_page(3);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        khronika_server::serve("127.0.0.1:0".parse().unwrap(), node, |a| {
+            tx.send(a).unwrap()
+        })
+    });
+    let url = format!("http://{}", rx.recv().unwrap());
+    let client = |t: Option<&str>| {
+        HttpBackend::new(&url, t.map(SecretString::new), Duration::from_secs(10)).unwrap()
+    };
+    let b = client(Some(&token));
+    b.check_write().unwrap();
+
+    // Content-addressed objects, named by their hash.
+    let mut names = Vec::new();
+    for i in 0..7u8 {
+        let bytes = vec![i; 1000 + usize::from(i)];
+        let h = khronika_crypto::hash::sha256(&bytes);
+        let p = ObjectPath::parse(&format!(
+            "objects/{:02x}/{}",
+            h[0],
+            khronika_crypto::hash::to_hex(&h)
+        ))
+        .unwrap()
+        .0;
+        let s = Stored::from_existing_object(bytes.clone());
+        assert_eq!(b.create(&p, &s).unwrap(), Created::New);
+        assert_eq!(b.create(&p, &s).unwrap(), Created::AlreadyPresent);
+        assert_eq!(b.read(&p).unwrap(), bytes);
+        assert_eq!(b.len(&p).unwrap(), bytes.len() as u64);
+        assert_eq!(b.read_range(&p, 10, 5).unwrap(), bytes[10..15].to_vec());
+        assert!(b.read_range(&p, 990, 100).is_err());
+        names.push(p.as_str().to_owned());
+    }
+    names.sort();
+    // Listed across pages of 3.
+    assert_eq!(b.list("objects/").unwrap(), names);
+    assert_eq!(b.list("").unwrap(), names);
+    assert!(b.list("log/").unwrap().is_empty());
+    // A log object: the first bytes stay; other bytes are a conflict.
+    let dev = DeviceId([7; 16]);
+    let cp = ObjectPath::checkpoint(&dev, 3);
+    let first = Stored::from_existing_object(b"first".to_vec());
+    assert_eq!(b.create(&cp, &first).unwrap(), Created::New);
+    assert!(matches!(
+        b.create(&cp, &Stored::from_existing_object(b"second".to_vec())),
+        Err(BackendError::Conflict(_))
+    ));
+    assert_eq!(b.read(&cp).unwrap(), b"first");
+    assert!(matches!(
+        b.read(&ObjectPath::checkpoint(&dev, 4)),
+        Err(BackendError::NotFound(_))
+    ));
+    assert!(matches!(
+        b.len(&ObjectPath::checkpoint(&dev, 4)),
+        Err(BackendError::NotFound(_))
+    ));
+    // Passphrase slots are never sent, and nothing is ever removed.
+    let slot = ObjectPath::node_file(&dev, &format!("member-{}.key", dev.to_hex())).unwrap();
+    assert!(!b.accepts(&slot));
+    assert!(b.create(&slot, &first).is_err());
+    assert!(b.remove_superseded(&cp).is_err());
+    let marker = ObjectPath::node_file(&dev, "khronika-vault").unwrap();
+    assert!(b.accepts(&marker));
+    // A wrong hash, a wrong token, no token: refused, nothing stored.
+    let wrong = ObjectPath::parse(&format!("objects/ab/ab{}", "0".repeat(62)))
+        .unwrap()
+        .0;
+    let e = b.create(&wrong, &first).unwrap_err().to_string();
+    assert!(e.contains("hash to"), "{e}");
+    let e = client(Some(&"u".repeat(40)))
+        .create(&marker, &first)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("refused the write token") && e.contains("set-credentials"),
+        "{e}"
+    );
+    assert!(client(Some(&"u".repeat(40))).check_write().is_err());
+    assert!(client(None).check_write().is_err());
+    assert!(client(None).create(&marker, &first).is_err());
+    let mut all = names.clone();
+    all.push(cp.as_str().to_owned());
+    all.sort();
+    assert_eq!(client(None).list("").unwrap(), all, "reads need no token");
+    // An unreachable node is an error after the retries, not a hang.
+    let gone = HttpBackend::new("http://127.0.0.1:9", None, Duration::from_secs(2)).unwrap();
+    assert!(gone.list("").is_err());
+}

@@ -205,8 +205,12 @@ fn a_witness_node_is_a_mirror_the_lost_site_is_rebuilt_from_and_damage_on_it_is_
     assert!(!ls.to_string().contains(TOKEN), "{ls}");
     assert!(ls["items"][0]["pending"].as_u64().unwrap() > 0, "{ls}");
 
+    let usb = env.path("usb");
+    env.k(&["mirror", "add", "usb", usb.to_str().unwrap()])
+        .run()
+        .ok();
     let out = env.k(&["sync", "--wait"]).run().ok();
-    assert!(out.stdout().contains("safe on 1 of 1"), "{out:?}");
+    assert!(out.stdout().contains("safe on 2 of 2"), "{out:?}");
     let j = env.k(&["--json", "sync"]).run().ok().json();
     assert_eq!(
         (
@@ -264,6 +268,19 @@ fn a_witness_node_is_a_mirror_the_lost_site_is_rebuilt_from_and_damage_on_it_is_
         ],
     );
     assert!(!target.exists() || files_under(&target).is_empty());
+    // Given with a folder mirror of the same vault, the passphrase opens the slot kept there.
+    let both = env.path("restored-both");
+    env.k(&[
+        "restore",
+        "--from",
+        &node.url(),
+        "--from",
+        usb.to_str().unwrap(),
+    ])
+    .vault(&both)
+    .run()
+    .ok();
+    assert_eq!(view(&env, &both, PASS, &ids), before);
     // The recovery key rebuilds it: the same roots, records and bytes.
     let new_pass = "a new passphrase after the fire";
     let out = env
