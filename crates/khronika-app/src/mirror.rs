@@ -422,7 +422,10 @@ fn check_http_write(b: &HttpBackend, url: &str) -> Result<(), AppError> {
     b.list("node/").map_err(|e| {
         AppError::new(
             ErrorCode::Mirror,
-            format!("cannot reach the witness node {url}: {e}. Check the address and that the node runs with --store; nothing was changed"),
+            format!(
+                "cannot reach the witness node {url}: {}. Check the address and that the node runs with --store; nothing was changed",
+                one_line(&e)
+            ),
         )
     })?;
     b.check_write().map_err(|e| {
@@ -431,8 +434,16 @@ fn check_http_write(b: &HttpBackend, url: &str) -> Result<(), AppError> {
         } else {
             ErrorCode::Mirror
         };
-        AppError::new(code, format!("{e}; nothing was changed"))
+        AppError::new(code, format!("{}; nothing was changed", one_line(&e)))
     })
+}
+
+/// An error's text on one line (stores answer with multi-line XML or text).
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An error talking to a mirror, for a person.
@@ -974,7 +985,11 @@ impl UnlockedVault {
                 t.backend().list("node/").map_err(|e| {
                     AppError::new(
                         ErrorCode::Mirror,
-                        format!("cannot reach the mirror {} with the new settings: {e}. Check them; nothing was changed", m.url),
+                        format!(
+                            "cannot reach the mirror {} with the new settings: {}. Check them; nothing was changed",
+                            m.url,
+                            one_line(&e)
+                        ),
                     )
                 })?;
             }
