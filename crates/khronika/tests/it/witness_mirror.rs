@@ -42,6 +42,11 @@ fn token_file(env: &Env, name: &str, token: &str) -> PathBuf {
 
 /// `witness init` (once) and `witness serve` with a store folder and, if given, a token file.
 fn start(env: &Env, token: Option<&Path>) -> Node {
+    start_on(env, token, "127.0.0.1:0")
+}
+
+/// [`start`] on `listen`.
+fn start_on(env: &Env, token: Option<&Path>, listen: &str) -> Node {
     let wdir = env.path("witness");
     if !wdir.exists() {
         env.cmd()
@@ -60,7 +65,7 @@ fn start(env: &Env, token: Option<&Path>) -> Node {
     std::fs::create_dir_all(&store).unwrap();
     let mut c = env
         .cmd()
-        .args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
+        .args(["witness", "serve", "--listen", listen, "--dir"])
         .arg(&wdir)
         .arg("--store")
         .arg(&store);
@@ -658,4 +663,39 @@ fn mirrors_are_removed_and_their_credentials_replaced_after_a_check() {
         .ok();
     let out = env.k(&["sync"]).run().ok();
     assert!(out.stdout().contains("safe on 2 of 2"), "{out:?}");
+}
+
+#[test]
+fn sync_wait_returns_once_a_node_that_was_down_holds_everything() {
+    let env = Env::new();
+    env.init();
+    let ids = env.add(&[env.input("video.bin", &random_bytes(3_000_000, 5))]);
+    let tok = token_file(&env, "token", TOKEN);
+    let node = start(&env, Some(&tok));
+    let addr = node.addr.clone();
+    env.k(&["mirror", "add", "partner", &node.url(), "--token-stdin"])
+        .run_with_stdin(format!("{TOKEN}\n").as_bytes())
+        .ok();
+    // The node goes down: a plain sync fails and says so; nothing is lost.
+    drop(node);
+    let out = env.k(&["sync"]).run();
+    assert_eq!(out.code, 12, "{out:?}");
+    assert!(out.stdout().contains("safe on 0 of 1"), "{out:?}");
+    // `sync --wait` keeps trying; the node comes back on the same address meanwhile.
+    let waiting = env.k(&["sync", "--wait", "--timeout", "120"]).spawn();
+    let node = start_on(&env, Some(&tok), &addr);
+    let out = waiting.wait().ok();
+    assert!(out.stdout().contains("safe on 1 of 1"), "{out:?}");
+    env.k(&["mirror", "verify", "partner"]).run().ok();
+    let j = env.k(&["--json", "mirror", "ls"]).run().ok().json();
+    assert_eq!(j["safe_on"], 1, "{j}");
+    // What the node holds is the vault's, byte for byte.
+    for p in files_under(&node.store) {
+        let theirs = std::fs::read(node.store.join(&p)).unwrap();
+        let ours = env.vault().join(&p);
+        if ours.exists() {
+            assert_eq!(std::fs::read(ours).unwrap(), theirs, "{}", p.display());
+        }
+    }
+    assert_eq!(ids.len(), 1);
 }
