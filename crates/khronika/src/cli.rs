@@ -1010,6 +1010,17 @@ fn witness_command(
                 }
                 None => None,
             };
+            if let (Some(s), Some(_)) = (&store, &token)
+                && s.root().join("khronika-vault").exists()
+            {
+                return Err(CliError::App(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{} is a vault: a witness node that takes writes needs a mirror folder of its own (an empty folder), so that nothing written to it lands in a vault",
+                        s.root().display()
+                    ),
+                )));
+            }
             let writable = store.is_some() && token.is_some();
             let mut node = khronika_server::WitnessNode::new(wit, store);
             if let (true, Some(t)) = (writable, token) {

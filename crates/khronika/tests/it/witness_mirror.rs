@@ -541,6 +541,17 @@ fn the_node_only_creates_checks_hashes_and_tokens_and_refuses_bad_requests_stori
         .arg(&loose)
         .run();
     out.refused(2, &["can be read by other users", "chmod 600"]);
+    // Writes never land in a vault folder.
+    let out = env
+        .cmd()
+        .args(["witness", "serve", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(env.path("witness"))
+        .arg("--store")
+        .arg(env.vault())
+        .arg("--token-file")
+        .arg(&tok)
+        .run();
+    out.refused(2, &["is a vault", "folder of its own"]);
     drop(node);
     let ro = start(&env, None);
     let (status, text) = raw(
