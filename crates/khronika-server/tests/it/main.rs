@@ -468,3 +468,68 @@ fn the_http_backend_keeps_the_backend_contract_against_a_real_node() {
     let gone = HttpBackend::new("http://127.0.0.1:9", None, Duration::from_secs(2)).unwrap();
     assert!(gone.list("").is_err());
 }
+
+/// A body over the limit without an announced length is refused while it is read (413), and
+/// nothing is stored.
+#[tokio::test(flavor = "current_thread")]
+async fn an_unannounced_oversized_body_is_refused_while_read() {
+    use khronika_backends::s3::SecretString;
+    let dir = tempfile::tempdir().unwrap();
+    let witness_dir = dir.path().join("witness");
+    Witness::init(&witness_dir, "witness.example.org/4").unwrap();
+    let store = dir.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let token = "k".repeat(40);
+    let router = app(Arc::new(
+        WitnessNode::new(
+            Witness::open(&witness_dir).unwrap(),
+            Some(LocalBackend::new(Arc::new(OsFs), store.clone())),
+        )
+        .with_write_token(SecretString::new(token.clone())),
+    ));
+    let big = vec![0u8; (64 << 20) + 1];
+    let h = khronika_crypto::hash::sha256(&big);
+    let path = format!(
+        "/objects/{:02x}/{}",
+        h[0],
+        khronika_crypto::hash::to_hex(&h)
+    );
+    // A streamed body: no Content-Length, so the limit applies while reading.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        big.chunks(1 << 20).map(|c| Ok(c.to_vec())).collect();
+    let res = router
+        .oneshot(
+            Request::builder()
+                .method("PUT")
+                .uri(&path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::from_stream(stream_of(chunks)))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let listed: Vec<_> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "tmp")
+        .collect();
+    assert!(listed.is_empty(), "{listed:?}");
+}
+
+/// A stream of `items`, without a known length.
+fn stream_of(
+    items: Vec<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    struct S(std::vec::IntoIter<Result<Vec<u8>, std::io::Error>>);
+    impl futures_core::Stream for S {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Ready(self.0.next())
+        }
+    }
+    S(items.into_iter())
+}
