@@ -1,10 +1,12 @@
 //! Mirrors: where a node's objects are copied so that a lost, seized or burned device can be
 //! rebuilt, and the replication itself (`sync`, `mirror verify`, `restore`).
 //!
-//! - A mirror is an S3 bucket (`s3://BUCKET/PREFIX`, [`khronika_backends::S3Backend`]) or a
-//!   directory (`/path` or `file:///path`, a [`LocalBackend`] on it). It holds `objects/`,
-//!   `log/` and `node/<device>/` (this node's marker and key slots, ciphertext under the
-//!   member's passphrase, so that a restore needs only the passphrase).
+//! - A mirror is an S3 bucket (`s3://BUCKET/PREFIX`, [`khronika_backends::S3Backend`]), a
+//!   directory (`/path` or `file:///path`, a [`LocalBackend`] on it), or a witness node
+//!   (`https://HOST[/PREFIX]`, [`HttpBackend`], writes with a sealed bearer token). It holds
+//!   `objects/`, `log/` and `node/<device>/` (this node's marker and key slots, ciphertext
+//!   under the member's passphrase, so that a restore needs only the passphrase). A witness
+//!   node never takes the passphrase slot: a restore from it needs the recovery key.
 //! - The list of mirrors is device-local and sealed: `keys/mirrors-<generation>.sealed`
 //!   (docs/FORMATS.md §24), under a key derived from the device key's seed. A panic erase of
 //!   `keys/` takes it too. Each change writes a new generation, create-only, and removes the
@@ -25,10 +27,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use khronika_backends::http::{HttpError, check_token, parse_http_url};
 use khronika_backends::s3::{
     OverwriteProbe, S3Config, S3Error, S3Settings, SecretString, parse_s3_url,
 };
-use khronika_backends::{EntryKind, Fs, LocalBackend, S3Backend};
+use khronika_backends::{EntryKind, Fs, HttpBackend, LocalBackend, S3Backend};
 use khronika_crypto::aead::{self, AssociatedData};
 use khronika_crypto::hash::{sha256, to_hex};
 use khronika_crypto::kdf::Argon2Params;
@@ -55,9 +58,10 @@ const CONFIG_SUFFIX: &str = ".sealed";
 /// Where probe objects of `mirror add` go (outside `objects/`, `log/` and `node/`).
 const PROBE_DIR: &str = "khronika-probe";
 
-/// The JSON format version of the mirror list that this code writes (FORMATS §24.2). Version 1
-/// (no `s3` settings) is read and migrated: it is written as version 2 at the next change.
-pub const CONFIG_VERSION: u32 = 2;
+/// The JSON format version of the mirror list that this code writes (FORMATS §24.2). Versions
+/// 1 (no `s3` settings) and 2 (no `http` settings) are read and migrated: written as version 3
+/// at the next change.
+pub const CONFIG_VERSION: u32 = 3;
 
 /// An S3 secret in the sealed mirror list: serialized as its string, never `Debug`-printed,
 /// zeroized on drop.
@@ -163,6 +167,28 @@ impl MirrorS3 {
     }
 }
 
+/// A witness node mirror's own settings, sealed in the mirror list (FORMATS §24.2, version 3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorHttp {
+    /// The bearer token the node was started with; it lets this device create objects there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<SealedSecret>,
+}
+
+impl MirrorHttp {
+    /// Check the settings: a token of the form the node accepts.
+    pub fn check(&self) -> Result<(), AppError> {
+        match &self.token {
+            Some(t) => check_token(t.0.expose()).map_err(http_error),
+            None => Ok(()),
+        }
+    }
+}
+
+fn http_error(e: HttpError) -> AppError {
+    AppError::new(ErrorCode::Usage, e.to_string())
+}
+
 /// One configured mirror.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MirrorEntry {
@@ -184,6 +210,9 @@ pub struct MirrorEntry {
     /// An S3 mirror's own endpoint, region and credentials (version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<MirrorS3>,
+    /// A witness node mirror's write token (version 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<MirrorHttp>,
 }
 
 /// The node's mirror list (the plaintext of the sealed config).
@@ -202,6 +231,8 @@ pub enum MirrorUrl {
     S3(String),
     /// A directory (absolute).
     Dir(PathBuf),
+    /// A witness node, normalised as `https://HOST[:PORT][/PREFIX]` (or `http://` on loopback).
+    Http(String),
 }
 
 impl MirrorUrl {
@@ -212,7 +243,7 @@ impl MirrorUrl {
             AppError::new(
                 ErrorCode::Usage,
                 format!(
-                    "`{s}` is not a mirror location: {why}. Give s3://BUCKET/PREFIX or a folder (a path or file:///path)"
+                    "`{s}` is not a mirror location: {why}. Give s3://BUCKET/PREFIX, https://WITNESS-NODE or a folder (a path or file:///path)"
                 ),
             )
         };
@@ -228,6 +259,9 @@ impl MirrorUrl {
                 format!("s3://{bucket}/{prefix}")
             }));
         }
+        if s.starts_with("https://") || s.starts_with("http://") {
+            return parse_http_url(s).map(MirrorUrl::Http).map_err(http_error);
+        }
         let path = if let Some(p) = s.strip_prefix("file://") {
             if !p.starts_with('/') {
                 return Err(bad(
@@ -236,7 +270,9 @@ impl MirrorUrl {
             }
             PathBuf::from(p)
         } else if s.contains("://") {
-            return Err(bad("only s3:// and file:// mirrors are supported"));
+            return Err(bad(
+                "only s3://, https:// and file:// mirrors are supported",
+            ));
         } else {
             PathBuf::from(s)
         };
@@ -247,7 +283,7 @@ impl MirrorUrl {
     /// The normalised text form.
     pub fn as_string(&self) -> String {
         match self {
-            MirrorUrl::S3(u) => u.clone(),
+            MirrorUrl::S3(u) | MirrorUrl::Http(u) => u.clone(),
             MirrorUrl::Dir(p) => p.display().to_string(),
         }
     }
@@ -260,6 +296,8 @@ pub enum MirrorTarget {
     S3(S3Backend),
     /// A directory.
     Dir(LocalBackend),
+    /// A witness node.
+    Http(HttpBackend),
 }
 
 impl MirrorTarget {
@@ -268,6 +306,7 @@ impl MirrorTarget {
         match self {
             MirrorTarget::S3(b) => b,
             MirrorTarget::Dir(b) => b,
+            MirrorTarget::Http(b) => b,
         }
     }
 }
@@ -277,14 +316,66 @@ fn s3_error(e: S3Error) -> AppError {
 }
 
 /// Open the mirror at `url`, with an S3 mirror's own settings `s3` (which win over the AWS
-/// environment variables). A directory must exist unless `create` is set.
+/// environment variables). A directory must exist unless `create` is set. A witness node is
+/// opened for reading only (see [`open_entry`] for its write token).
 pub fn open_target(
     fs: Arc<dyn Fs>,
     url: &MirrorUrl,
     s3: Option<&MirrorS3>,
     create: bool,
 ) -> Result<MirrorTarget, AppError> {
+    open_with(fs, url, s3, None, create)
+}
+
+/// Open a configured mirror with its sealed settings.
+pub fn open_entry(fs: Arc<dyn Fs>, m: &MirrorEntry) -> Result<MirrorTarget, AppError> {
+    open_with(
+        fs,
+        &MirrorUrl::parse(&m.url)?,
+        m.s3.as_ref(),
+        m.http.as_ref(),
+        false,
+    )
+}
+
+fn open_with(
+    fs: Arc<dyn Fs>,
+    url: &MirrorUrl,
+    s3: Option<&MirrorS3>,
+    http: Option<&MirrorHttp>,
+    create: bool,
+) -> Result<MirrorTarget, AppError> {
+    let s3_only = |what: &str| {
+        AppError::new(
+            ErrorCode::Usage,
+            format!(
+                "{what}: S3 settings (--access-key-id, --endpoint, --region) are only for s3:// mirrors"
+            ),
+        )
+    };
+    if http.is_some_and(|h| h.token.is_some()) && !matches!(url, MirrorUrl::Http(_)) {
+        return Err(AppError::new(
+            ErrorCode::Usage,
+            format!(
+                "{} is not a witness node: a write token (--token-stdin) is only for https:// mirrors",
+                url.as_string()
+            ),
+        ));
+    }
     match url {
+        MirrorUrl::Http(u) => {
+            if s3.is_some_and(|s| !s.is_empty()) {
+                return Err(s3_only(&format!("{u} is a witness node")));
+            }
+            let timeout = khronika_backends::http::request_timeout(|k| {
+                std::env::var(k).ok().filter(|v| !v.is_empty())
+            })
+            .map_err(http_error)?;
+            let token = http.and_then(|h| h.token.as_ref()).map(|t| t.0.clone());
+            Ok(MirrorTarget::Http(
+                HttpBackend::new(u, token, timeout).map_err(http_error)?,
+            ))
+        }
         MirrorUrl::S3(u) => {
             let settings = s3.map(MirrorS3::settings).unwrap_or_default();
             let cfg = S3Config::resolve(u, &settings, |k| {
@@ -295,13 +386,7 @@ pub fn open_target(
         }
         MirrorUrl::Dir(p) => {
             if s3.is_some_and(|s| !s.is_empty()) {
-                return Err(AppError::new(
-                    ErrorCode::Usage,
-                    format!(
-                        "{} is a folder: S3 settings (--access-key-id, --endpoint, --region) are only for s3:// mirrors",
-                        p.display()
-                    ),
-                ));
+                return Err(s3_only(&format!("{} is a folder", p.display())));
             }
             match fs
                 .kind(p)
@@ -330,6 +415,35 @@ pub fn open_target(
             Ok(MirrorTarget::Dir(LocalBackend::new(fs, p.clone())))
         }
     }
+}
+
+/// Check that a witness node can be listed and takes writes with the sealed token.
+fn check_http_write(b: &HttpBackend, url: &str) -> Result<(), AppError> {
+    b.list("node/").map_err(|e| {
+        AppError::new(
+            ErrorCode::Mirror,
+            format!(
+                "cannot reach the witness node {url}: {}. Check the address and that the node runs with --store; nothing was changed",
+                one_line(&e)
+            ),
+        )
+    })?;
+    b.check_write().map_err(|e| {
+        let code = if e.kind() == std::io::ErrorKind::PermissionDenied {
+            ErrorCode::Usage
+        } else {
+            ErrorCode::Mirror
+        };
+        AppError::new(code, format!("{}; nothing was changed", one_line(&e)))
+    })
+}
+
+/// An error's text on one line (stores answer with multi-line XML or text).
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An error talking to a mirror, for a person.
@@ -426,8 +540,16 @@ pub fn open_config(
     zeroize::Zeroize::zeroize(&mut plain);
     let mut config = parsed.map_err(|e| format!("the mirror list is not valid: {e}"))?;
     match config.v {
-        // Version 1 had no `s3` settings: the same list, written as version 2 next time.
-        1 if config.mirrors.iter().all(|m| m.s3.is_none()) => config.v = CONFIG_VERSION,
+        // Version 1 had no `s3` settings, version 2 no `http` settings: the same list, written
+        // as version 3 next time.
+        1 if config
+            .mirrors
+            .iter()
+            .all(|m| m.s3.is_none() && m.http.is_none()) =>
+        {
+            config.v = CONFIG_VERSION
+        }
+        2 if config.mirrors.iter().all(|m| m.http.is_none()) => config.v = CONFIG_VERSION,
         CONFIG_VERSION => {}
         v => return Err(format!("mirror list format {v} is not supported")),
     }
@@ -657,11 +779,35 @@ impl UnlockedVault {
         url: &str,
         s3: Option<MirrorS3>,
     ) -> Result<AddOutcome, AppError> {
+        self.mirror_add_with(name, url, s3, None)
+    }
+
+    /// [`Self::mirror_add`] with a witness node's settings (its write token) as well.
+    pub fn mirror_add_with(
+        &mut self,
+        name: &str,
+        url: &str,
+        s3: Option<MirrorS3>,
+        http: Option<MirrorHttp>,
+    ) -> Result<AddOutcome, AppError> {
         check_name(name)?;
         let parsed = MirrorUrl::parse(url)?;
         let s3 = s3.filter(|s| !s.is_empty());
         if let Some(s) = &s3 {
             s.check()?;
+        }
+        let http = http.filter(|h| h.token.is_some());
+        if let Some(h) = &http {
+            h.check()?;
+        }
+        if matches!(parsed, MirrorUrl::Http(_)) && http.is_none() {
+            return Err(AppError::new(
+                ErrorCode::Usage,
+                format!(
+                    "{} is a witness node: give the write token it was started with (--token-stdin, KHRONIKA_MIRROR_TOKEN, or at the prompt); nothing was changed",
+                    parsed.as_string()
+                ),
+            ));
         }
         let (mut config, generation) = self.mirror_config()?;
         if config.mirrors.iter().any(|m| m.name == name) {
@@ -681,7 +827,13 @@ impl UnlockedVault {
                 ),
             ));
         }
-        let target = open_target(self.vault.fs.clone(), &parsed, s3.as_ref(), true)?;
+        let target = open_with(
+            self.vault.fs.clone(),
+            &parsed,
+            s3.as_ref(),
+            http.as_ref(),
+            true,
+        )?;
         let mut r = [0u8; 8];
         OsEntropy
             .fill(&mut r)
@@ -710,6 +862,17 @@ impl UnlockedVault {
                     ));
                 }
                 (p, w)
+            }
+            MirrorTarget::Http(b) => {
+                check_http_write(b, &parsed.as_string())?;
+                // The node enforces create-only itself (FORMATS §27): it answers 409 to any
+                // other bytes at an existing name and has no way to delete.
+                let p = OverwriteProbe {
+                    conditional_create_honoured: true,
+                    overwrite_allowed: false,
+                    delete_allowed: false,
+                };
+                (p, vec![])
             }
             MirrorTarget::Dir(b) => {
                 let p = khronika_backends::local::probe_overwrite_dir(
@@ -741,6 +904,7 @@ impl UnlockedVault {
             last_sync_ms: None,
             last_error: None,
             s3,
+            http,
         };
         config.v = CONFIG_VERSION;
         config.mirrors.push(entry.clone());
@@ -752,13 +916,100 @@ impl UnlockedVault {
         })
     }
 
+    /// Remove mirror `name` from this device's list. Nothing on the mirror is touched (a
+    /// device never deletes there); the mirror's administrator may keep or delete its copy.
+    pub fn mirror_remove(&mut self, name: &str) -> Result<MirrorEntry, AppError> {
+        let (mut config, generation) = self.mirror_config()?;
+        let m = self.mirror(name)?;
+        config.mirrors.retain(|x| x.name != name);
+        config.v = CONFIG_VERSION;
+        self.save_mirror_config(&config, generation)?;
+        Ok(m)
+    }
+
+    /// Replace the sealed settings of mirror `name`: an S3 mirror's endpoint, region and
+    /// credentials (`s3`), or a witness node's write token (`http`). The new settings are
+    /// tried before they are saved (a listing; for a witness node, a write check), so a
+    /// mistyped secret never replaces a working one.
+    pub fn mirror_set_credentials(
+        &mut self,
+        name: &str,
+        s3: Option<MirrorS3>,
+        http: Option<MirrorHttp>,
+    ) -> Result<MirrorEntry, AppError> {
+        let (mut config, generation) = self.mirror_config()?;
+        let mut m = self.mirror(name)?;
+        let url = MirrorUrl::parse(&m.url)?;
+        let s3 = s3.filter(|s| !s.is_empty());
+        let http = http.filter(|h| h.token.is_some());
+        match &url {
+            MirrorUrl::S3(_) if http.is_some() => {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{name} is an S3 mirror: give --access-key-id (and --endpoint, --region), not a token; nothing was changed"
+                    ),
+                ));
+            }
+            MirrorUrl::Http(_) if http.is_none() => {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{name} is a witness node: give its new write token (--token-stdin, KHRONIKA_MIRROR_TOKEN, or at the prompt); nothing was changed"
+                    ),
+                ));
+            }
+            MirrorUrl::Dir(p) => {
+                return Err(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{name} is a folder ({}): it has no credentials to change",
+                        p.display()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(s) = &s3 {
+            s.check()?;
+        }
+        if let Some(h) = &http {
+            h.check()?;
+        }
+        m.s3 = s3;
+        m.http = http;
+        let target = open_entry(self.vault.fs.clone(), &m)?;
+        match &target {
+            MirrorTarget::Http(b) => check_http_write(b, &m.url)?,
+            t => {
+                t.backend().list("node/").map_err(|e| {
+                    AppError::new(
+                        ErrorCode::Mirror,
+                        format!(
+                            "cannot reach the mirror {} with the new settings: {}. Check them; nothing was changed",
+                            m.url,
+                            one_line(&e)
+                        ),
+                    )
+                })?;
+            }
+        }
+        if let Some(x) = config.mirrors.iter_mut().find(|x| x.name == name) {
+            x.s3 = m.s3.clone();
+            x.http = m.http.clone();
+            x.last_error = None;
+        }
+        config.v = CONFIG_VERSION;
+        self.save_mirror_config(&config, generation)?;
+        Ok(m)
+    }
+
     /// Every mirror and how many objects it lacks (asks each mirror: lists both sides).
     pub fn mirror_statuses(&self) -> Result<Vec<MirrorStatus>, AppError> {
         let (config, _) = self.mirror_config()?;
         let mut out = Vec::new();
         for m in config.mirrors {
-            let asked = MirrorUrl::parse(&m.url)
-                .and_then(|u| open_target(self.vault.fs.clone(), &u, m.s3.as_ref(), false))
+            let asked = open_entry(self.vault.fs.clone(), &m)
                 .and_then(|t| {
                     let (local, b) = (self.vault.backend(), t.backend());
                     plan(local, &self.vault, b)
@@ -810,12 +1061,7 @@ impl UnlockedVault {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Report, AppError> {
         let m = self.mirror(name)?;
-        let target = open_target(
-            self.vault.fs.clone(),
-            &MirrorUrl::parse(&m.url)?,
-            m.s3.as_ref(),
-            false,
-        )?;
+        let target = open_entry(self.vault.fs.clone(), &m)?;
         check_mirror(&self.vault, target.backend(), &m, progress).map_err(|e| mirror_error(name, e))
     }
 
@@ -848,12 +1094,7 @@ impl UnlockedVault {
         total: &mut dyn FnMut(u64),
         progress: &mut dyn FnMut(u64),
     ) -> Result<SyncOutcome, AppError> {
-        let target = open_target(
-            self.vault.fs.clone(),
-            &MirrorUrl::parse(&m.url)?,
-            m.s3.as_ref(),
-            false,
-        )?;
+        let target = open_entry(self.vault.fs.clone(), m)?;
         let mirror = target.backend();
         let report = check_mirror(&self.vault, mirror, m, &mut |_| {})
             .map_err(|e| mirror_error(&m.name, e))?;
@@ -990,7 +1231,7 @@ pub fn plan(
     have.extend(mirror.list(&ObjectPath::node_prefix(&vault.marker.device))?);
     let mut todo: Vec<(OrderKey, Todo)> = Vec::new();
     for (p, k) in list_store(local)? {
-        if !have.contains(p.as_str()) {
+        if !have.contains(p.as_str()) && mirror.accepts(&p) {
             let len = local.len(&p)?;
             todo.push((
                 order_key(&k),
@@ -1003,7 +1244,7 @@ pub fn plan(
         }
     }
     for (p, file) in node_files(vault)? {
-        if !have.contains(p.as_str()) {
+        if !have.contains(p.as_str()) && mirror.accepts(&p) {
             let len = vault
                 .fs
                 .file_len(&file)
@@ -1384,7 +1625,39 @@ pub fn restore(
     let member_slot_name = format!("member-{}.key", member.to_hex());
     let (open_with, new_member_slot) = match key {
         RestoreKey::Passphrase(p) => {
-            let slot = read_node_file(&member_slot_name, "key slot")?;
+            // A witness node never holds the passphrase slot: take it from another mirror
+            // given, of the same vault and node (the slot does not depend on the log).
+            let from_other = if let MirrorTarget::Http(_) = &best_found.target {
+                let slot = found
+                    .iter()
+                    .filter_map(|(_, f)| f.as_ref().ok())
+                    .filter(|f| {
+                        !matches!(f.target, MirrorTarget::Http(_))
+                            && f.marker.vault == best_found.marker.vault
+                            && f.marker.device == node
+                    })
+                    .find_map(|f| {
+                        ObjectPath::node_file(&node, &member_slot_name)
+                            .and_then(|path| f.target.backend().read(&path).ok())
+                    });
+                match slot {
+                    Some(s) => Some(s),
+                    None => {
+                        return Err(AppError::new(
+                            ErrorCode::Usage,
+                            format!(
+                                "{best_url} is a witness node, which never holds passphrase key slots (anyone could try passphrases against them); nothing was written. Restore from it with the recovery key (--recovery-key; the rebuilt node gets a new passphrase), or give an S3 or folder mirror of this vault too (--from), whose key slot the passphrase opens"
+                            ),
+                        ));
+                    }
+                }
+            } else {
+                None
+            };
+            let slot = match &from_other {
+                Some(s) => s.clone(),
+                None => read_node_file(&member_slot_name, "key slot")?,
+            };
             match crate::keyslot::open_member(&slot, p) {
                 Ok(_) => {}
                 Err(crate::keyslot::SlotError::WrongKey) => {
@@ -1402,7 +1675,8 @@ pub fn restore(
                     ));
                 }
             }
-            (*p, None)
+            // A slot from another mirror is written like a fresh one.
+            (*p, from_other)
         }
         RestoreKey::Recovery {
             key,
@@ -1481,7 +1755,8 @@ pub fn restore(
         };
         if name == member_slot_name && new_member_slot.is_some() {
             // Restored with the recovery key: the member slot is sealed anew under the new
-            // passphrase (written below), the old one is not copied.
+            // passphrase (written below), the old one is not copied. (Or it came from another
+            // mirror than a witness node, and is written below too.)
             continue;
         }
         let b = src.read(&p).map_err(|e| mirror_error(&best_url, e))?;
@@ -1580,6 +1855,7 @@ mod tests {
                 last_sync_ms: Some(1_795_000_100_000),
                 last_error: None,
                 s3: None,
+                http: None,
             }],
         }
     }
@@ -1613,10 +1889,10 @@ mod tests {
             want,
             "the sealed mirror list changed: a format change"
         );
-        assert_eq!(
-            open_config(&sealed, &device, &seed).unwrap(),
-            (config.clone(), 7)
-        );
+        // Read, and migrated to version 3 (the same list).
+        let mut migrated = config.clone();
+        migrated.v = 3;
+        assert_eq!(open_config(&sealed, &device, &seed).unwrap(), (migrated, 7));
         let dbg = format!("{config:?}");
         assert!(
             !dbg.contains("wJalrXUtnFEMI") && dbg.contains("AKIDEXAMPLE"),
@@ -1627,6 +1903,63 @@ mod tests {
         bad.v = 1;
         let sealed = seal_config_with_nonce(&bad, &device, &seed, 7, &nonce).unwrap();
         assert!(open_config(&sealed, &device, &seed).is_err());
+    }
+
+    fn vector_config_v3() -> MirrorConfig {
+        let mut c = vector_config_v2();
+        c.v = 3;
+        c.mirrors.push(MirrorEntry {
+            name: "partner".into(),
+            url: "https://witness.example.org".into(),
+            added_ms: 1_795_000_200_000,
+            acked: BTreeMap::new(),
+            last_sync_ms: None,
+            last_error: None,
+            s3: None,
+            http: Some(MirrorHttp {
+                token: Some(SealedSecret(SecretString::new(
+                    "0123456789abcdef0123456789abcdef-TOKENEXAMPLE",
+                ))),
+            }),
+        });
+        c
+    }
+
+    /// docs/FORMATS.md §24.2, version 3: the sealed mirror list with a witness node's write
+    /// token, of the fixed inputs. The token never shows in `Debug`; version 2 is still read.
+    #[test]
+    fn sealed_config_vector_v3() {
+        let device = DeviceId(std::array::from_fn(|i| 0x20 + i as u8));
+        let seed = Key32::from_bytes(std::array::from_fn(|i| 0x60 + i as u8));
+        let nonce: [u8; aead::NONCE_LEN] = std::array::from_fn(|i| 0xc0 + i as u8);
+        let config = vector_config_v3();
+        let sealed = seal_config_with_nonce(&config, &device, &seed, 9, &nonce).unwrap();
+        let want = include_str!("../testdata/vectors/mirror-config-v3.hex").trim();
+        assert_eq!(
+            to_hex(&sealed),
+            want,
+            "the sealed mirror list changed: a format change"
+        );
+        assert_eq!(
+            open_config(&sealed, &device, &seed).unwrap(),
+            (config.clone(), 9)
+        );
+        let dbg = format!("{config:?}");
+        assert!(!dbg.contains("TOKENEXAMPLE"), "{dbg}");
+        // A version-2 list with a token is not a version-2 list.
+        let mut bad = config;
+        bad.v = 2;
+        let sealed = seal_config_with_nonce(&bad, &device, &seed, 9, &nonce).unwrap();
+        assert!(open_config(&sealed, &device, &seed).is_err());
+        // The version-2 vector is read and migrated to version 3.
+        let hex = include_str!("../testdata/vectors/mirror-config-v2.hex").trim();
+        let v2: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let mut want = vector_config_v2();
+        want.v = 3;
+        assert_eq!(open_config(&v2, &device, &seed).unwrap(), (want, 7));
     }
 
     #[test]
@@ -1665,7 +1998,7 @@ mod tests {
         // Version 1 is read and migrated: the same list, as version 2.
         let (c, g) = open_config(&sealed, &device, &seed).unwrap();
         let mut migrated = vector_config();
-        migrated.v = 2;
+        migrated.v = 3;
         assert_eq!((c, g), (migrated, 1));
         for i in 0..sealed.len() {
             let mut b = sealed.clone();

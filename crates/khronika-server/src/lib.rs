@@ -9,4 +9,4 @@
 pub mod web;
 pub mod witness;
 
-pub use witness::{WitnessNode, app, serve, status};
+pub use witness::{WitnessNode, app, serve, status, store_status};

@@ -131,6 +131,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn remove_superseded(&self, path: &ObjectPath) -> Result<(), BackendError>;
     /// Return once every object created so far is durable.
     fn barrier(&self) -> Result<(), BackendError>;
+    /// Whether this backend takes `path` at all. Replication skips what it refuses: a witness
+    /// node never takes a passphrase key slot ([`ObjectPath::is_passphrase_slot`]).
+    fn accepts(&self, path: &ObjectPath) -> bool {
+        let _ = path;
+        true
+    }
 }
 
 /// An in-memory backend for tests.

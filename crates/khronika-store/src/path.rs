@@ -123,6 +123,19 @@ impl ObjectPath {
         node_file_name(name).then(|| Self(format!("node/{}/{name}", device.to_hex())))
     }
 
+    /// True for a member key slot (`node/<device>/member-<member>.key`): the only node file
+    /// sealed under a passphrase (Argon2id), and so the only one that would let whoever reads
+    /// it guess passphrases offline. The other node files are public (the marker) or sealed
+    /// under 256-bit keys (device and recovery slots). Witness nodes never take or serve one.
+    pub fn is_passphrase_slot(&self) -> bool {
+        self.0.starts_with("node/")
+            && self
+                .0
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.starts_with("member-") && n.ends_with(".key"))
+    }
+
     /// The directory (prefix) holding `device`'s node files.
     pub fn node_prefix(device: &DeviceId) -> String {
         format!("node/{}/", device.to_hex())

@@ -248,16 +248,23 @@ enum WitnessCommand {
         dir: PathBuf,
     },
     /// Serve the witness over HTTP: C2SP tlog-witness `POST /add-checkpoint` for the logs it
-    /// has pinned (with `witness cosign`), and `GET /objects/…`, `GET /log/…` of a mirror
-    /// folder (never its key slots); cosignatures are kept in that folder. Binds to localhost
-    /// unless told otherwise; put it behind an HTTPS proxy to reach it from elsewhere
+    /// has pinned (with `witness cosign`), and a mirror folder: anyone may read and list it
+    /// (never passphrase key slots), and nodes holding the write token use it as a mirror
+    /// (`khronika mirror add NAME https://…`; create-only). Cosignatures are kept in that
+    /// folder. Binds to localhost unless told otherwise; put it behind an HTTPS proxy to reach
+    /// it from elsewhere
     Serve {
         /// The witness folder
         #[arg(long, value_name = "DIR")]
         dir: PathBuf,
-        /// A mirror folder to serve (read-only) and to keep cosignatures in
+        /// A mirror folder to serve and to keep cosignatures in
         #[arg(long, value_name = "DIR")]
         store: Option<PathBuf>,
+        /// A file holding the write token (32 to 256 printable characters, e.g. from
+        /// `openssl rand -hex 32`; refused if others can read it). Else KHRONIKA_WITNESS_TOKEN;
+        /// with neither, the node takes no writes
+        #[arg(long, value_name = "FILE", requires = "store")]
+        token_file: Option<PathBuf>,
         /// Address to listen on (port 0: any free port; the address is printed)
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8480")]
         listen: std::net::SocketAddr,
@@ -988,7 +995,13 @@ fn witness_command(
         WitnessCommand::Vkey { dir } => {
             output::line(out, &Witness::open(&dir)?.vkey()).map_err(stdout_err)?
         }
-        WitnessCommand::Serve { dir, store, listen } => {
+        WitnessCommand::Serve {
+            dir,
+            store,
+            token_file,
+            listen,
+        } => {
+            let token = crate::secrets::witness_token(token_file.as_deref())?;
             let wit = Witness::open(&dir)?;
             let vkey = wit.vkey();
             let store = match store {
@@ -1001,11 +1014,34 @@ fn witness_command(
                 }
                 None => None,
             };
-            let node = khronika_server::WitnessNode::new(wit, store);
+            if let (Some(s), Some(_)) = (&store, &token)
+                && s.root().join("khronika-vault").exists()
+            {
+                return Err(CliError::App(AppError::new(
+                    ErrorCode::Usage,
+                    format!(
+                        "{} is a vault: a witness node that takes writes needs a mirror folder of its own (an empty folder), so that nothing written to it lands in a vault",
+                        s.root().display()
+                    ),
+                )));
+            }
+            let writable = store.is_some() && token.is_some();
+            let mut node = khronika_server::WitnessNode::new(wit, store);
+            if let (true, Some(t)) = (writable, token) {
+                node = node.with_write_token(t);
+            }
             let mut printed = Ok(());
             let served = khronika_server::serve(listen, node, |addr| {
-                printed = output::line(out, &format!("witness {vkey} serving on http://{addr}"))
-                    .and_then(|()| out.flush());
+                let mode = if writable {
+                    " (mirror: takes writes with the token)"
+                } else {
+                    ""
+                };
+                printed = output::line(
+                    out,
+                    &format!("witness {vkey} serving on http://{addr}{mode}"),
+                )
+                .and_then(|()| out.flush());
             });
             printed.map_err(stdout_err)?;
             served.map_err(|e| {

@@ -1,4 +1,5 @@
-//! The mirror commands: `mirror add | ls | verify`, `sync` and `restore`. Parse, call the app
+//! The mirror commands: `mirror add | ls | verify | remove | set-credentials`, `sync` and
+//! `restore`. Parse, call the app
 //! layer's `mirror` module, print.
 
 use std::cell::OnceCell;
@@ -26,7 +27,14 @@ vault from any one mirror and your passphrase.
 
 Locations:
   s3://BUCKET/PREFIX    an S3-compatible bucket (AWS, MinIO, Ceph, Garage, SeaweedFS...)
+  https://HOST[/PREFIX] a witness node (`khronika witness serve --store … --token-file …` at a
+                        partner's; plain http:// only on this machine)
   /media/usb/khronika   a folder (or file:///media/usb/khronika)
+
+A witness node takes writes only with the token it was started with: it is asked for when the
+mirror is added (or read from standard input with --token-stdin, or from KHRONIKA_MIRROR_TOKEN)
+and sealed into the vault. A witness node never holds passphrase key slots, so a restore from it
+needs the recovery key. KHRONIKA_HTTP_TIMEOUT: seconds one request may take [default: 60].
 
 An S3 mirror's address and credentials can be sealed into the vault when it is added
 (--endpoint, --region, --access-key-id; the secret is asked for, or read from standard input
@@ -69,6 +77,39 @@ pub(crate) enum MirrorCommand {
         /// S3: the region, sealed into the vault (e.g. eu-central-1)
         #[arg(long)]
         region: Option<String>,
+        /// Witness node: read the write token from the first line of standard input (else
+        /// KHRONIKA_MIRROR_TOKEN, else it is asked for)
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// Remove a mirror from this device's list (nothing on the mirror is deleted)
+    Remove {
+        /// The mirror's name
+        name: String,
+    },
+    /// Replace the credentials sealed for a mirror: an S3 mirror's key (and endpoint, region),
+    /// or a witness node's write token. They are tried before they replace the old ones
+    #[command(after_help = MIRROR_HELP)]
+    SetCredentials {
+        /// The mirror's name
+        name: String,
+        /// S3: the new access key id (its secret is asked for, or read with --secret-stdin, or
+        /// from KHRONIKA_S3_SECRET_ACCESS_KEY)
+        #[arg(long, value_name = "ID")]
+        access_key_id: Option<String>,
+        /// S3: read the secret access key from the first line of standard input
+        #[arg(long, requires = "access_key_id")]
+        secret_stdin: bool,
+        /// S3: the store's address
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// S3: the region
+        #[arg(long)]
+        region: Option<String>,
+        /// Witness node: read the new write token from the first line of standard input (else
+        /// KHRONIKA_MIRROR_TOKEN, else it is asked for)
+        #[arg(long)]
+        token_stdin: bool,
     },
     /// List the mirrors and how many objects each still lacks
     Ls,
@@ -82,16 +123,43 @@ pub(crate) enum MirrorCommand {
     },
 }
 
-/// What is sealed for a mirror, never the secret: `{"access_key_id": …, "endpoint": …,
-/// "region": …}` or null.
+/// What is sealed for a mirror, never the secret: `{"access_key_id": …, "secret": "sealed",
+/// "endpoint": …, "region": …}` for S3, `{"token": "sealed"}` for a witness node, or null.
 fn settings_json(e: &MirrorEntry) -> serde_json::Value {
-    match &e.s3 {
-        Some(s) => {
+    match (&e.s3, &e.http) {
+        (Some(s), _) => {
             json!({"access_key_id": s.access_key_id, "secret": s.secret_access_key.as_ref().map(|_| "sealed"),
                           "endpoint": s.endpoint, "region": s.region})
         }
-        None => serde_json::Value::Null,
+        (None, Some(h)) => json!({"token": h.token.as_ref().map(|_| "sealed")}),
+        (None, None) => serde_json::Value::Null,
     }
+}
+
+/// S3 settings from the flags (the secret read as `secret_stdin` says), if any were given.
+fn s3_settings(
+    access_key_id: Option<String>,
+    secret_stdin: bool,
+    endpoint: Option<String>,
+    region: Option<String>,
+) -> Result<mirror::MirrorS3, AppError> {
+    let secret = match &access_key_id {
+        Some(_) => Some(mirror::SealedSecret(crate::secrets::s3_secret(
+            secret_stdin,
+        )?)),
+        None => None,
+    };
+    Ok(mirror::MirrorS3 {
+        access_key_id,
+        secret_access_key: secret,
+        endpoint,
+        region,
+    })
+}
+
+fn is_http(url: &str) -> bool {
+    let u = url.trim();
+    u.starts_with("https://") || u.starts_with("http://")
 }
 
 fn human_duration(ms: i64) -> String {
@@ -129,21 +197,27 @@ pub(crate) fn mirror_command(
             secret_stdin,
             endpoint,
             region,
+            token_stdin,
         } => {
-            let secret = match &access_key_id {
-                Some(_) => Some(mirror::SealedSecret(crate::secrets::s3_secret(
-                    secret_stdin,
-                )?)),
-                None => None,
-            };
-            let s3 = mirror::MirrorS3 {
-                access_key_id,
-                secret_access_key: secret,
-                endpoint,
-                region,
+            mirror::check_name(&name)?;
+            let s3 = s3_settings(access_key_id, secret_stdin, endpoint, region)?;
+            let http = if is_http(&url) {
+                mirror::MirrorUrl::parse(&url)?;
+                Some(mirror::MirrorHttp {
+                    token: Some(mirror::SealedSecret(crate::secrets::mirror_token(
+                        token_stdin,
+                    )?)),
+                })
+            } else if token_stdin {
+                return Err(CliError::App(AppError::new(
+                    ErrorCode::Usage,
+                    "--token-stdin is only for a witness node (https://…)",
+                )));
+            } else {
+                None
             };
             let mut v = unlock()?;
-            let added = v.mirror_add(&name, &url, Some(s3))?;
+            let added = v.mirror_add_with(&name, &url, Some(s3), http)?;
             if json {
                 let j = json!({"name": added.entry.name, "url": added.entry.url,
                                "create_only_enforced": added.probe.conditional_create_honoured,
@@ -163,6 +237,81 @@ pub(crate) fn mirror_command(
             }
             for w in &added.warnings {
                 eprintln!("khronika: warning: {w}");
+            }
+            Ok(())
+        }
+        MirrorCommand::Remove { name } => {
+            let mut v = unlock()?;
+            let removed = v.mirror_remove(&name)?;
+            if json {
+                let j = json!({"name": removed.name, "url": removed.url, "removed": true});
+                output::json(out, &j).map_err(stdout_err)?;
+            } else {
+                output::line(
+                    out,
+                    &format!(
+                        "removed mirror {} ({}) from this device's list; nothing on it was deleted",
+                        removed.name, removed.url
+                    ),
+                )
+                .map_err(stdout_err)?;
+            }
+            Ok(())
+        }
+        MirrorCommand::SetCredentials {
+            name,
+            access_key_id,
+            secret_stdin,
+            endpoint,
+            region,
+            token_stdin,
+        } => {
+            let mut v = unlock()?;
+            let m = v.mirror(&name)?;
+            let (s3, http) = if is_http(&m.url) {
+                if access_key_id.is_some() || endpoint.is_some() || region.is_some() {
+                    return Err(CliError::App(AppError::new(
+                        ErrorCode::Usage,
+                        format!(
+                            "{name} is a witness node: it takes a write token (--token-stdin), not S3 settings; nothing was changed"
+                        ),
+                    )));
+                }
+                let token = crate::secrets::mirror_token(token_stdin)?;
+                (
+                    None,
+                    Some(mirror::MirrorHttp {
+                        token: Some(mirror::SealedSecret(token)),
+                    }),
+                )
+            } else {
+                if token_stdin {
+                    return Err(CliError::App(AppError::new(
+                        ErrorCode::Usage,
+                        format!(
+                            "{name} is not a witness node: --token-stdin is only for https:// mirrors; nothing was changed"
+                        ),
+                    )));
+                }
+                (
+                    Some(s3_settings(access_key_id, secret_stdin, endpoint, region)?),
+                    None,
+                )
+            };
+            let changed = v.mirror_set_credentials(&name, s3, http)?;
+            if json {
+                let j = json!({"name": changed.name, "url": changed.url,
+                               "settings": settings_json(&changed)});
+                output::json(out, &j).map_err(stdout_err)?;
+            } else {
+                output::line(
+                    out,
+                    &format!(
+                        "sealed new credentials for mirror {} ({}); they were tried and work",
+                        changed.name, changed.url
+                    ),
+                )
+                .map_err(stdout_err)?;
             }
             Ok(())
         }
@@ -241,6 +390,7 @@ pub(crate) fn mirror_command(
                     last_sync_ms: None,
                     last_error: None,
                     s3: None,
+                    http: None,
                 };
                 mirror::check_mirror(&locked, t.backend(), &entry, &mut |n| bar.inc(n))
                     .map_err(|e| mirror::mirror_error(&target, e))?

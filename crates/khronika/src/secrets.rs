@@ -171,3 +171,73 @@ pub fn recovery_key() -> Result<khronika_crypto::wrap::RecoveryKey, AppError> {
         )
     })
 }
+
+/// A witness node's write token for `mirror add` / `mirror set-credentials`: one line of
+/// standard input (`from_stdin`), else `KHRONIKA_MIRROR_TOKEN`, else asked at the terminal.
+/// Never from the command line.
+pub fn mirror_token(from_stdin: bool) -> Result<khronika_backends::s3::SecretString, AppError> {
+    let usage = |m: String| AppError::new(ErrorCode::Usage, m);
+    let mut s = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            usage(format!(
+                "cannot read the write token from standard input: {e}"
+            ))
+        })?;
+        line
+    } else if let Ok(v) = std::env::var("KHRONIKA_MIRROR_TOKEN") {
+        v
+    } else if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Witness node's write token: ")
+            .map_err(|e| usage(format!("cannot read the write token: {e}")))?
+    } else {
+        return Err(usage(
+            "a witness node needs its write token: give it on standard input with --token-stdin, set KHRONIKA_MIRROR_TOKEN, or run in a terminal to be asked".into(),
+        ));
+    };
+    let token = khronika_backends::s3::SecretString::new(s.trim().to_owned());
+    zeroize::Zeroize::zeroize(&mut s);
+    khronika_backends::http::check_token(token.expose()).map_err(|e| usage(e.to_string()))?;
+    Ok(token)
+}
+
+/// The write token `witness serve` accepts: from `file` (refused if other users can read it),
+/// else `KHRONIKA_WITNESS_TOKEN`, else none (the node takes no writes).
+pub fn witness_token(
+    file: Option<&Path>,
+) -> Result<Option<khronika_backends::s3::SecretString>, AppError> {
+    let usage = |m: String| AppError::new(ErrorCode::Usage, m);
+    let mut s = if let Some(path) = file {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(path).map_err(|e| {
+                usage(format!(
+                    "cannot read the token file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            if meta.permissions().mode() & 0o077 != 0 {
+                return Err(usage(format!(
+                    "the token file {} can be read by other users; run `chmod 600 {}` and try again",
+                    path.display(),
+                    path.display()
+                )));
+            }
+        }
+        std::fs::read_to_string(path).map_err(|e| {
+            usage(format!(
+                "cannot read the token file {}: {e}",
+                path.display()
+            ))
+        })?
+    } else if let Ok(v) = std::env::var("KHRONIKA_WITNESS_TOKEN") {
+        v
+    } else {
+        return Ok(None);
+    };
+    let token = khronika_backends::s3::SecretString::new(s.trim().to_owned());
+    zeroize::Zeroize::zeroize(&mut s);
+    khronika_backends::http::check_token(token.expose()).map_err(|e| usage(e.to_string()))?;
+    Ok(Some(token))
+}

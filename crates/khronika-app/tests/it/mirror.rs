@@ -62,6 +62,7 @@ fn entry() -> MirrorEntry {
         last_sync_ms: None,
         last_error: None,
         s3: None,
+        http: None,
     }
 }
 

@@ -19,3 +19,4 @@ mod s3_faults;
 mod search;
 mod util;
 mod witness;
+mod witness_mirror;

@@ -649,6 +649,79 @@ fn sealed_credentials_reach_the_mirror_without_aws_variables_and_never_show() {
     ]))
     .run();
     out.refused(2, &["only for s3:// mirrors"]);
+
+    // New credentials are tried before they replace the sealed ones: a wrong secret changes
+    // nothing, and the mirror keeps working with the old.
+    let list_before = std::fs::read_dir(env.vault().join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect::<std::collections::BTreeSet<_>>();
+    let out = http(env.k(&[
+        "mirror",
+        "set-credentials",
+        "office-s3",
+        "--endpoint",
+        &endpoint,
+        "--access-key-id",
+        &key,
+        "--secret-stdin",
+    ]))
+    .run_with_stdin(b"not-the-secret\n");
+    out.refused(12, &["with the new settings", "nothing was changed"]);
+    assert!(!out.stderr.contains("not-the-secret"), "{out:?}");
+    let list_after = std::fs::read_dir(env.vault().join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(list_before, list_after, "the sealed list was rewritten");
+    wrong(env.k(&["mirror", "verify", "office-s3"])).run().ok();
+    // The right ones are sealed (and shown as such, never the secret).
+    let out = http(env.k(&[
+        "--json",
+        "mirror",
+        "set-credentials",
+        "office-s3",
+        "--endpoint",
+        &endpoint,
+        "--region",
+        "us-east-1",
+        "--access-key-id",
+        &key,
+        "--secret-stdin",
+    ]))
+    .run_with_stdin(format!("{secret}\n").as_bytes())
+    .ok();
+    let j = out.json();
+    assert_eq!(
+        (
+            j["settings"]["access_key_id"].as_str(),
+            j["settings"]["secret"].as_str()
+        ),
+        (Some(key.as_str()), Some("sealed")),
+        "{j}"
+    );
+    assert!(!out.stdout().contains(&secret));
+    // A token is not an S3 mirror's credential.
+    http(env.k(&["mirror", "set-credentials", "office-s3", "--token-stdin"]))
+        .run_with_stdin(b"x\n")
+        .refused(2, &["not a witness node"]);
+    // Removing a mirror leaves the bucket as it was.
+    let held = s3_count(&url2);
+    let out = env.k(&["mirror", "remove", "second"]).run().ok();
+    assert!(
+        out.stdout().contains("nothing on it was deleted"),
+        "{out:?}"
+    );
+    assert_eq!(s3_count(&url2), held);
+    let out = wrong(env.k(&["--json", "sync"])).run().ok();
+    assert_eq!(
+        (
+            out.json()["safe_on"].as_u64(),
+            out.json()["mirrors"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{out:?}"
+    );
 }
 
 #[test]
