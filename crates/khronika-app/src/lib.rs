@@ -17,6 +17,8 @@
 //!   and members with roles.
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
 //!   verify` and `restore`.
+//! - [`access`]: what each role may do, one table for every interface.
+//! - [`panic`]: the panic button (erase every key slot on the device).
 //! - [`error`]: every user-facing error with a stable code and an exit status.
 //!
 //! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what
@@ -37,6 +39,7 @@ mod keyslot;
 pub mod layout;
 pub mod members;
 pub mod mirror;
+pub mod panic;
 pub mod proof;
 pub mod records;
 pub mod resume;

@@ -572,3 +572,113 @@ fn remove_index_dir(path: &std::path::Path) -> Result<(), AppError> {
     }
     std::fs::remove_dir(path).map_err(io)
 }
+
+/// A search as a person asks for it (the words of a form or of the command line), turned into
+/// a [`SearchQuery`] by [`UnlockedVault::search_query`] with an error that names what is wrong.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// Words and `"quoted phrases"`.
+    pub text: String,
+    /// Types: `case`, `event`, …, or `evidence` (plurals accepted).
+    pub types: Vec<String>,
+    /// Act types: a HURIDOCS code or `list/code`.
+    pub acts: Vec<String>,
+    /// The earliest date (`2019`, `2019-02`, `2019-02-15`).
+    pub from: Option<String>,
+    /// The latest date.
+    pub to: Option<String>,
+    /// A place, in any script.
+    pub place: Option<String>,
+    /// A case, by id or the start of it.
+    pub case: Option<String>,
+    /// Names and words one or two letters off too.
+    pub fuzzy: bool,
+    /// Most hits (1 to 10,000).
+    pub limit: usize,
+}
+
+fn bad_request(message: String) -> AppError {
+    AppError::new(ErrorCode::Usage, message)
+}
+
+/// The first (or last) day a date as typed may mean.
+fn date_bound(text: &str, which: &str, last: bool) -> Result<khronika_domain::Date, AppError> {
+    let t = text.trim();
+    let d = khronika_domain::PartialDate::parse(t).map_err(|_| {
+        bad_request(format!(
+            "the {which} `{t}` is not a date: give it as 2019, 2019-02 or 2019-02-15"
+        ))
+    })?;
+    let p = khronika_domain::FuzzyPoint::from(d);
+    Ok(if last { p.latest() } else { p.earliest() })
+}
+
+impl UnlockedVault {
+    /// Check a search request and make the query (with facets).
+    pub fn search_query(&mut self, r: &SearchRequest) -> Result<SearchQuery, AppError> {
+        let mut filters = Filters::default();
+        for k in r.types.iter().map(|k| k.trim().to_ascii_lowercase()) {
+            if k.is_empty() {
+                continue;
+            }
+            let singular = k.strip_suffix('s').unwrap_or(&k);
+            if k == "evidence" || singular == "file" {
+                filters.evidence = true;
+            } else if let Some(kind) = RecordKind::parse(&k).or_else(|| RecordKind::parse(singular))
+            {
+                filters.kinds.push(kind);
+            } else {
+                return Err(bad_request(format!(
+                    "the type `{k}` (--type) is not a type: give case, event, person, unit, source, testimony, intervention, link or evidence"
+                )));
+            }
+        }
+        for act in r.acts.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            if act.contains(char::is_whitespace) {
+                return Err(bad_request(format!(
+                    "the act type `{act}` (--act) is not an act type: give its code, e.g. 03010400000004, or list/code"
+                )));
+            }
+            filters.acts.push(act.to_owned());
+        }
+        let given = |o: &Option<String>| {
+            o.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        filters.from = given(&r.from)
+            .map(|t| date_bound(&t, "start date (--from)", false))
+            .transpose()?;
+        filters.to = given(&r.to)
+            .map(|t| date_bound(&t, "end date (--to)", true))
+            .transpose()?;
+        if let (Some(f), Some(t)) = (filters.from, filters.to)
+            && f > t
+        {
+            return Err(bad_request(format!(
+                "the start date (--from) {f} is after the end date (--to) {t}; give the earlier date first"
+            )));
+        }
+        filters.place = given(&r.place);
+        if let Some(c) = given(&r.case) {
+            let id = self.find_record(&c)?;
+            if id.kind() != RecordKind::Case {
+                return Err(bad_request(format!("{id} is not a case")));
+            }
+            filters.case = Some(id);
+        }
+        if r.limit == 0 || r.limit > 10_000 {
+            return Err(bad_request(
+                "the limit (--limit) must be between 1 and 10000".into(),
+            ));
+        }
+        Ok(SearchQuery {
+            text: r.text.clone(),
+            fuzzy: r.fuzzy,
+            filters,
+            limit: r.limit,
+            facets: true,
+        })
+    }
+}

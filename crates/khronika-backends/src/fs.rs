@@ -43,6 +43,10 @@ pub trait Fs: Send + Sync + Debug {
     fn link_new(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Remove a file's name.
     fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Overwrite an existing file's bytes in place, from its start, without truncating or
+    /// creating it (to erase a secret before its name is removed). Not durable until
+    /// [`Fs::sync_file`].
+    fn overwrite(&self, path: &Path, data: &[u8]) -> io::Result<()>;
     /// Read a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Read `len` bytes at `offset`; error `UnexpectedEof` if the file is shorter.
@@ -116,6 +120,11 @@ impl Fs for OsFs {
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         std::fs::remove_file(path)
+    }
+
+    fn overwrite(&self, path: &Path, data: &[u8]) -> io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        f.write_all(data)
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {

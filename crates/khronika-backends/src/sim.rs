@@ -339,6 +339,16 @@ impl State {
         }
     }
 
+    fn overwrite(&mut self, path: &Path, data: &[u8]) -> io::Result<()> {
+        let i = self.file_at(path)?;
+        let current = &mut self.inodes[i].current;
+        if current.len() < data.len() {
+            current.resize(data.len(), 0);
+        }
+        current[..data.len()].copy_from_slice(data);
+        Ok(())
+    }
+
     fn read_range(&self, path: &Path, offset: u64, len: usize) -> io::Result<Vec<u8>> {
         let data = &self.inodes[self.file_at(path)?].current;
         if len == 0 {
@@ -611,6 +621,10 @@ impl Fs for SimFs {
 
     fn link_new(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.op(|st| st.link_new(from, to))
+    }
+
+    fn overwrite(&self, path: &Path, data: &[u8]) -> io::Result<()> {
+        self.op(|st| st.overwrite(path, data))
     }
 
     fn remove_file(&self, path: &Path) -> io::Result<()> {

@@ -145,6 +145,13 @@ enum Command {
         #[arg(long, value_name = "KEY")]
         witness: Vec<String>,
     },
+    /// Erase every key on this device at once (the panic button): nothing stored here can be
+    /// opened afterwards; the data comes back only by `restore` from a mirror
+    Panic {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
     /// Run the web application for people: it prints its address (and, before the vault
     /// exists, a one-time setup token for the first-start page)
     Serve(crate::serve::ServeArgs),
@@ -409,6 +416,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         }
         Command::Init => init(&root, pf, cli.json, &mut out),
         Command::Serve(a) => crate::serve::serve(&a, &root, cli.json, &mut out),
+        Command::Panic { yes } => crate::panic::panic(&root, yes, cli.json, &mut out),
         Command::Add { files } => {
             let sources = khronika_app::ingest::open_sources(&files)?;
             let mut v = unlock(fs, &root, pf, member)?;

@@ -4,6 +4,7 @@ mod cli;
 mod hardening;
 mod mirrors;
 mod output;
+mod panic;
 mod records;
 mod search;
 mod secrets;

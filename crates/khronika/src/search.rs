@@ -5,10 +5,8 @@
 use std::io::Write;
 
 use clap::Args;
-use khronika_app::search::{Filters, SearchOutcome, SearchQuery, SearchReport};
+use khronika_app::search::{SearchOutcome, SearchQuery, SearchReport, SearchRequest};
 use khronika_app::vault::UnlockedVault;
-use khronika_app::{AppError, ErrorCode};
-use khronika_domain::{Date, RecordKind};
 use serde_json::json;
 
 use crate::cli::{CliError, stdout_err};
@@ -74,80 +72,21 @@ pub(crate) struct SearchArgs {
     open_sources: Option<String>,
 }
 
-fn usage(msg: String) -> CliError {
-    CliError::App(AppError::new(ErrorCode::Usage, msg))
-}
-
-/// A date given as a bound: a year or month stands for its first day (`from`) or its last
-/// (`to`).
-fn bound(text: &str, flag: &str, last: bool) -> Result<Date, CliError> {
-    let bad = || {
-        usage(format!(
-            "--{flag} `{text}` is not a date: give it as 2019, 2019-02 or 2019-02-15"
-        ))
-    };
-    let t = text.trim();
-    let d = khronika_domain::FuzzyPoint::from(
-        khronika_domain::PartialDate::parse(t).map_err(|_| bad())?,
-    );
-    Ok(if last { d.latest() } else { d.earliest() })
-}
-
+/// The query, checked by the app (a year or month given as a bound stands for its first day
+/// with `--from`, its last with `--to`).
 fn query(a: &SearchArgs, v: &mut UnlockedVault) -> Result<SearchQuery, CliError> {
-    let mut filters = Filters::default();
-    for k in &a.kinds {
-        let k = k.trim().to_ascii_lowercase();
-        let singular = k.strip_suffix('s').unwrap_or(&k);
-        if k == "evidence" || singular == "file" {
-            filters.evidence = true;
-        } else if let Some(kind) = RecordKind::parse(&k).or_else(|| RecordKind::parse(singular)) {
-            filters.kinds.push(kind);
-        } else {
-            return Err(usage(format!(
-                "--type `{k}` is not a type: give case, event, person, unit, source, testimony, intervention, link or evidence"
-            )));
-        }
-    }
-    for act in &a.act {
-        let act = act.trim();
-        if act.is_empty() || act.contains(char::is_whitespace) {
-            return Err(usage(format!(
-                "--act `{act}` is not an act type: give its code, e.g. 03010400000004, or list/code"
-            )));
-        }
-        filters.acts.push(act.to_owned());
-    }
-    filters.from = a
-        .from
-        .as_deref()
-        .map(|t| bound(t, "from", false))
-        .transpose()?;
-    filters.to = a.to.as_deref().map(|t| bound(t, "to", true)).transpose()?;
-    if let (Some(f), Some(t)) = (filters.from, filters.to)
-        && f > t
-    {
-        return Err(usage(format!(
-            "--from {f} is after --to {t}; give the earlier date with --from"
-        )));
-    }
-    filters.place = a.place.clone().filter(|p| !p.trim().is_empty());
-    if let Some(c) = &a.case {
-        let id = v.find_record(c)?;
-        if id.kind() != RecordKind::Case {
-            return Err(usage(format!("--case {id} is not a case")));
-        }
-        filters.case = Some(id);
-    }
-    if a.limit == 0 || a.limit > 10_000 {
-        return Err(usage("--limit must be between 1 and 10000".into()));
-    }
-    Ok(SearchQuery {
+    let request = SearchRequest {
         text: a.query.clone(),
+        types: a.kinds.clone(),
+        acts: a.act.clone(),
+        from: a.from.clone(),
+        to: a.to.clone(),
+        place: a.place.clone(),
+        case: a.case.clone(),
         fuzzy: a.fuzzy,
-        filters,
         limit: a.limit,
-        facets: true,
-    })
+    };
+    Ok(v.search_query(&request)?)
 }
 
 /// Run `khronika search`.

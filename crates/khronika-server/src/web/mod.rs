@@ -25,6 +25,7 @@ pub mod headers;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
+pub mod search;
 pub mod sessions;
 
 use std::net::SocketAddr;

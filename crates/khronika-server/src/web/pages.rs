@@ -994,3 +994,53 @@ pub async fn case_create(
         Err(e) => Err(Shown(Lang::of(&headers), e)),
     }
 }
+
+#[derive(Template)]
+#[template(path = "panic.html")]
+struct PanicPage {
+    c: Chrome,
+    done: Option<usize>,
+}
+
+/// The panic button's one confirmation.
+pub async fn panic_form(Extension(Authed(s)): Extension<Authed>, headers: HeaderMap) -> Response {
+    let c = Chrome::new(&headers, Some(&s.csrf), "/panic");
+    render(&PanicPage { c, done: None })
+}
+
+/// The panic form's field.
+#[derive(Deserialize)]
+pub struct PanicForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Erase this node's key slots and end every session. The data stays on the mirrors.
+pub async fn panic(
+    State(web): State<Arc<Web>>,
+    headers: HeaderMap,
+    Form(form): Form<PanicForm>,
+) -> Page {
+    if form.confirm != "erase" {
+        return Ok(Redirect::to("/panic").into_response());
+    }
+    let locked = web.locked().ok_or_else(|| {
+        Shown(
+            Lang::of(&headers),
+            WebError::web_code("no-vault", "there is no vault here"),
+        )
+    })?;
+    let erased = blocking(move || Ok(locked.erase_keys()?)).await;
+    // Whatever happened to the files, no session keeps a key in memory any more.
+    web.sessions.end_all();
+    let erased = erased.map_err(shown(&headers))?;
+    let c = Chrome::new(&headers, None, "/login");
+    let mut r = render(&PanicPage {
+        c,
+        done: Some(erased.files.len()),
+    });
+    if let Ok(v) = set_cookie(SESSION_COOKIE, None).parse() {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}

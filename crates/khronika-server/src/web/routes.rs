@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, evidence, guard, headers, pages};
+use super::{Web, evidence, guard, headers, pages, search};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,9 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/evidence/new", Member(Action::Write)),
     spec("GET", "/evidence/{id}", Member(Action::Read)),
     spec("GET", "/evidence/{id}/download", Member(Action::Read)),
+    spec("GET", "/search", Member(Action::Read)),
+    spec("GET", "/panic", Member(Action::Panic)),
+    spec("POST", "/panic", Member(Action::Panic)),
 ];
 
 /// The handler of a route in [`ROUTES`].
@@ -95,6 +98,9 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("POST", "/evidence/new") => post(evidence::upload),
         ("GET", "/evidence/{id}") => get(evidence::item),
         ("GET", "/evidence/{id}/download") => get(evidence::download),
+        ("GET", "/search") => get(search::search),
+        ("GET", "/panic") => get(pages::panic_form),
+        ("POST", "/panic") => post(pages::panic),
         _ => get(pages::not_found),
     }
 }

@@ -12,6 +12,7 @@ mod help;
 mod history;
 mod hygiene;
 mod mirrors;
+mod panic;
 mod proofs;
 mod records;
 mod revocation;

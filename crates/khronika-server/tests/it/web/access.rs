@@ -82,7 +82,9 @@ fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
         | ("GET", "/evidence")
         | ("GET" | "POST", "/evidence/new")
         | ("GET", "/evidence/{id}")
-        | ("GET", "/evidence/{id}/download") => {
+        | ("GET", "/evidence/{id}/download")
+        | ("GET", "/search")
+        | ("GET" | "POST", "/panic") => {
             let Access::Member(action) = r.access else {
                 panic!("{} {} should need a member", r.method, r.path)
             };

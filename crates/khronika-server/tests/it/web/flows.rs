@@ -443,3 +443,76 @@ async fn a_session_sees_changes_by_other_sessions_and_by_other_processes() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("removed"));
 }
+
+#[tokio::test]
+async fn the_search_page_finds_across_scripts_with_facets_and_escapes_what_it_shows() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    for title in [
+        "Задержание Кадырова <script>",
+        "Raid on the office in Grozny",
+    ] {
+        let r = b
+            .submit(&s, "/cases/new", "/cases/new", &[("title", title)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let empty = b.get(&s, "/search").await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(!empty.body.contains("id=\"total\""));
+    // A Latin spelling finds the Cyrillic name; the match is marked, the rest escaped.
+    let r = b.get(&s, "/search?q=Kadyrov").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("<mark>Кадырова</mark>"), "{}", r.body);
+    assert!(!r.body.contains("<script>"), "hostile text is escaped");
+    assert!(!r.body.contains("Raid on the office"));
+    // Facets link to the same search narrowed.
+    let r = b.get(&s, "/search?q=Grozny").await;
+    assert!(r.body.contains("Raid on the office"), "{}", r.body);
+    assert!(
+        r.body.contains("href=\"/search?q=Grozny&#38;type=case\""),
+        "{}",
+        r.body
+    );
+    // Bad filters get a clear error.
+    let r = b.get(&s, "/search?q=x&from=yesterday").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("is not a date"), "{}", r.body);
+    let r = b.get(&s, "/search?type=spaceship").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // In Russian.
+    b.lang = Some("ru");
+    assert!(
+        b.get(&s, "/search?q=Kadyrow")
+            .await
+            .body
+            .contains("Найдено")
+    );
+}
+
+#[tokio::test]
+async fn the_panic_button_erases_the_keys_after_one_confirmation_and_ends_every_session() {
+    let s = server();
+    let (mut b, code) = set_up(&s).await;
+    let (mut other, _) = log_in(&s, &code, PASS).await;
+    let keys = s._dir.path().join("vault/keys");
+    let slots = std::fs::read_dir(&keys).unwrap().count();
+    assert!(slots >= 2);
+    // The page asks; a form without the confirmation changes nothing.
+    let page = b.get(&s, "/panic").await;
+    assert!(page.body.contains("value=\"erase\""), "{}", page.body);
+    let r = b.submit(&s, "/panic", "/panic", &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/panic"));
+    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), slots);
+    // Confirmed: every slot erased, every session over, no login possible.
+    let r = b
+        .submit(&s, "/panic", "/panic", &[("confirm", "erase")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"erased\""));
+    assert_eq!(std::fs::read_dir(&keys).unwrap().count(), 0);
+    assert_eq!(other.get(&s, "/").await.location(), "/login");
+    assert_eq!(b.get(&s, "/").await.location(), "/login");
+    let (_, r) = log_in(&s, &code, PASS).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
