@@ -27,6 +27,10 @@ pub struct ServeArgs {
     /// The largest evidence upload accepted, in MiB
     #[arg(long, value_name = "MIB", default_value_t = 2048)]
     max_upload_mib: u64,
+    /// While a member is logged in, send the mirrors what they lack this often (0: never;
+    /// then run `khronika sync` yourself)
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    sync_seconds: u64,
 }
 
 fn web_error(e: WebError) -> CliError {
@@ -57,6 +61,7 @@ pub fn serve(
     config.listen = args.listen;
     config.idle = Duration::from_secs(args.idle_minutes * 60);
     config.max_upload = args.max_upload_mib.saturating_mul(1 << 20);
+    config.sync_every = (args.sync_seconds > 0).then(|| Duration::from_secs(args.sync_seconds));
     if !khronika_server::web::plain_http_allowed(&config.listen) {
         return Err(web_error(WebError::refuse_address(config.listen)));
     }

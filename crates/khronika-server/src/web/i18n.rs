@@ -186,6 +186,15 @@ pub const EN: &[(&str, &str)] = &[
     ("dash.none", "Nothing here."),
     ("dash.recent", "Recent activity"),
     ("dash.sync", "Mirrors"),
+    (
+        "dash.sync.every",
+        "While a member is logged in, the mirrors are sent what they lack every",
+    ),
+    ("dash.sync.last", "last run"),
+    (
+        "dash.sync.off",
+        "Background sync is off (`--sync-seconds 0`): run `khronika sync`.",
+    ),
     ("dash.sync.safe", "Safe on"),
     ("dash.title", "Overview"),
     ("error.back", "Go back"),
@@ -214,14 +223,6 @@ pub const EN: &[(&str, &str)] = &[
     ("nav.records", "All records"),
     ("nav.search", "Search"),
     ("panic.confirm", "Erase all keys on this node now"),
-    (
-        "panic.done",
-        "The keys on this node are erased and every session has ended. Restore from a mirror on a safe device.",
-    ),
-    (
-        "panic.explain",
-        "If this device is about to be seized: erase every key on it now. Everything stored here stays encrypted and nobody can open it on this device, you included. The data is safe on the mirrors and comes back only with a restore (the recovery key, or a passphrase and a mirror). This cannot be undone.",
-    ),
     ("panic.title", "Erase this node's keys"),
     ("record.fields", "Fields"),
     ("records.title", "All records"),
@@ -279,6 +280,15 @@ pub const RU: &[(&str, &str)] = &[
     ("dash.none", "Пока ничего."),
     ("dash.recent", "Последние изменения"),
     ("dash.sync", "Зеркала"),
+    (
+        "dash.sync.every",
+        "Пока в системе есть участник, зеркалам отправляется недостающее каждые",
+    ),
+    ("dash.sync.last", "последний раз"),
+    (
+        "dash.sync.off",
+        "Фоновая синхронизация выключена (`--sync-seconds 0`): запускайте `khronika sync`.",
+    ),
     ("dash.sync.safe", "Сохранено на"),
     ("dash.title", "Обзор"),
     ("error.back", "Назад"),
@@ -307,14 +317,6 @@ pub const RU: &[(&str, &str)] = &[
     ("nav.records", "Все записи"),
     ("nav.search", "Поиск"),
     ("panic.confirm", "Стереть все ключи на этом узле"),
-    (
-        "panic.done",
-        "Ключи на этом узле стёрты, все сеансы завершены. Восстановите хранилище с зеркала на безопасном устройстве.",
-    ),
-    (
-        "panic.explain",
-        "Если устройство вот-вот изымут: сотрите все ключи на нём сейчас. Всё хранимое здесь останется зашифрованным, и никто, включая вас, не сможет открыть его на этом устройстве. Данные сохранены на зеркалах и возвращаются только восстановлением (ключ восстановления или парольная фраза и зеркало). Отменить это нельзя.",
-    ),
     ("panic.title", "Стереть ключи этого узла"),
     ("record.fields", "Поля"),
     ("records.title", "Все записи"),

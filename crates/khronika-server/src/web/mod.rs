@@ -58,6 +58,8 @@ pub struct WebConfig {
     pub lifetime: Duration,
     /// The largest evidence upload accepted, in bytes.
     pub max_upload: u64,
+    /// How often to send the mirrors what they lack (`None`: never in the background).
+    pub sync_every: Option<Duration>,
 }
 
 impl WebConfig {
@@ -70,6 +72,7 @@ impl WebConfig {
             idle: Duration::from_secs(30 * 60),
             lifetime: Duration::from_secs(12 * 3600),
             max_upload: 2 << 30,
+            sync_every: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -87,6 +90,8 @@ pub struct Web {
     pub sessions: sessions::Sessions,
     /// Held by every change, so that changes from different sessions never interleave.
     write_lock: tokio::sync::Mutex<()>,
+    /// The last background sync: when (ms since 1970) and what it said.
+    last_sync: Mutex<Option<(i64, Result<String, String>)>>,
 }
 
 impl std::fmt::Debug for Web {
@@ -118,6 +123,7 @@ impl Web {
             vault: Mutex::new(vault),
             setup_token: Mutex::new(token.clone()),
             write_lock: tokio::sync::Mutex::new(()),
+            last_sync: Mutex::new(None),
         };
         Ok((Arc::new(web), token))
     }
@@ -179,6 +185,15 @@ pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebErr
                 sweeper.sessions.sweep();
             }
         });
+        if let Some(every) = web.config.sync_every {
+            let syncer = web.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    syncer.sync_now().await;
+                }
+            });
+        }
         axum::serve(listener, routes::router(web))
             .await
             .map_err(|e| WebError::io("serving", e))
@@ -244,6 +259,45 @@ impl Web {
             slot.1 = now;
         }
         Ok(())
+    }
+}
+
+impl Web {
+    /// Send every mirror what it lacks, through the vault of a logged-in member (the mirror
+    /// settings are sealed; with nobody logged in there are no keys, and nothing is sent).
+    /// Returns whether a sync ran.
+    pub async fn sync_now(self: &Arc<Self>) -> bool {
+        let Some(session) = self.sessions.any() else {
+            return false;
+        };
+        let outcome = self
+            .read(&session, |v| {
+                let (config, _) = v.mirror_config()?;
+                let mut pending = 0;
+                let mut failed = Vec::new();
+                for m in &config.mirrors {
+                    match v.sync_mirror(&m.name, &mut |_| {}, &mut |_| {}) {
+                        Ok(o) => pending += o.pending,
+                        Err(e) => failed.push(format!("{}: {}", m.name, e.message)),
+                    }
+                }
+                Ok((config.mirrors.len(), pending, failed))
+            })
+            .await;
+        let said = match outcome {
+            Ok((_, _, failed)) if !failed.is_empty() => Err(failed.join("; ")),
+            Ok((n, pending, _)) => Ok(format!("{n} mirror(s), {pending} object(s) pending")),
+            Err(e) => Err(e.message),
+        };
+        if let Ok(mut last) = self.last_sync.lock() {
+            *last = Some((khronika_app::time::now_ms(), said));
+        }
+        true
+    }
+
+    /// The last background sync: when, and what it said.
+    pub fn last_sync(&self) -> Option<(i64, Result<String, String>)> {
+        self.last_sync.lock().ok().and_then(|l| l.clone())
     }
 }
 

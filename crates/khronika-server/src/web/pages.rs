@@ -469,6 +469,8 @@ struct Dashboard {
     due: Vec<(Row, String)>,
     mirrors: Vec<(String, bool, String)>,
     safe_on: usize,
+    last_sync: Option<(String, String, bool)>,
+    sync_every: Option<u64>,
 }
 
 /// The overview: recent activity, interventions due, conflicts, mirrors.
@@ -542,6 +544,11 @@ pub async fn dashboard(
         due,
         mirrors,
         safe_on,
+        last_sync: web.last_sync().map(|(ms, said)| match said {
+            Ok(s) => (t.datetime(ms), s, true),
+            Err(e) => (t.datetime(ms), e, false),
+        }),
+        sync_every: web.config.sync_every.map(|d| d.as_secs()),
         c,
     };
     Ok(render(&page))

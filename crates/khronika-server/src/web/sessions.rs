@@ -161,6 +161,15 @@ impl Sessions {
         }
     }
 
+    /// Some live session (the most recently used), for work done in the background.
+    pub fn any(&self) -> Option<Arc<Session>> {
+        let live = self.live.lock().ok()?;
+        live.values()
+            .filter_map(|s| Some((*s.last_seen.lock().ok()?, s)))
+            .max_by_key(|(t, _)| *t)
+            .map(|(_, s)| s.clone())
+    }
+
     /// How many sessions are live.
     pub fn count(&self) -> usize {
         self.live.lock().map_or(0, |l| l.len())

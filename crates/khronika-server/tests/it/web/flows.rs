@@ -516,3 +516,48 @@ async fn the_panic_button_erases_the_keys_after_one_confirmation_and_ends_every_
     let (_, r) = log_in(&s, &code, PASS).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn background_sync_sends_the_mirrors_what_they_lack_while_someone_is_logged_in() {
+    let s = server();
+    assert!(
+        !s.web.sync_now().await,
+        "no vault, no session: nothing to sync with"
+    );
+    let (mut b, code) = set_up(&s).await;
+    let mirror = s._dir.path().join("usb-mirror");
+    {
+        let locked = s.web.locked().unwrap();
+        let key = locked
+            .login(&code, &khronika_crypto::Passphrase::new(PASS.into()))
+            .unwrap();
+        let mut v = locked.unlock_key(&key).unwrap();
+        v.mirror_add("usb", mirror.to_str().unwrap(), None).unwrap();
+    }
+    let r = b
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[("title", "Arson of the office")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let before = b.get(&s, "/").await;
+    assert!(before.body.contains("Safe on 0 / 1"), "{}", before.body);
+    assert!(s.web.sync_now().await);
+    let after = b.get(&s, "/").await;
+    assert!(after.body.contains("Safe on 1 / 1"), "{}", after.body);
+    assert!(after.body.contains("0 object(s) pending"), "{}", after.body);
+    // The mirror holds what the vault holds, and verifies.
+    let locked = s.web.locked().unwrap();
+    let key = locked
+        .login(&code, &khronika_crypto::Passphrase::new(PASS.into()))
+        .unwrap();
+    let v = locked.unlock_key(&key).unwrap();
+    let report = v.mirror_verify("usb", &mut |_| {}).unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    // Logged out: no keys, no background sync.
+    b.submit(&s, "/", "/logout", &[]).await;
+    assert!(!s.web.sync_now().await);
+}
