@@ -615,6 +615,8 @@ pub struct SyncOutcome {
     pub pending: u64,
     /// Log entries of this vault beyond the mirror's newest checkpoints after the push.
     pub lag_entries: u64,
+    /// Objects of other devices (their logs and what those name) taken from the mirror.
+    pub pulled: u64,
 }
 
 /// Objects one mirror lacks, counted without sending.
@@ -1122,11 +1124,15 @@ impl UnlockedVault {
             .len() as u64;
         let lag_entries =
             lag_entries(self.vault.backend(), mirror).map_err(|e| mirror_error(&m.name, e))?;
+        // What other devices wrote, from the mirror just verified.
+        let incoming = plan_pull(&self.vault, mirror).map_err(|e| mirror_error(&m.name, e))?;
+        let pulled = pull(&self.vault, mirror, &incoming).map_err(|e| mirror_error(&m.name, e))?;
         Ok(SyncOutcome {
             name: m.name.clone(),
             pushed,
             pending,
             lag_entries,
+            pulled,
         })
     }
 }
@@ -1292,6 +1298,56 @@ pub fn push(
     }
     mirror.barrier()?;
     Ok(out)
+}
+
+/// What `mirror` holds that this vault lacks, from other devices' logs (this device's own log
+/// is written here only), in the order that keeps a vault consistent: objects, then bundles,
+/// tiles, checkpoints.
+pub fn plan_pull(
+    vault: &LockedVault,
+    mirror: &dyn Backend,
+) -> Result<Vec<ObjectPath>, BackendError> {
+    let have: BTreeSet<String> = list_store(vault.backend())?
+        .into_iter()
+        .map(|(p, _)| p.as_str().to_owned())
+        .collect();
+    let own = ObjectPath::log_prefix(&vault.marker.device);
+    let mut items: Vec<(OrderKey, ObjectPath)> = list_store(mirror)?
+        .into_iter()
+        .filter(|(p, _)| !have.contains(p.as_str()) && !p.as_str().starts_with(own.as_str()))
+        .map(|(p, k)| (order_key(&k), p))
+        .collect();
+    items.sort();
+    Ok(items.into_iter().map(|(_, p)| p).collect())
+}
+
+/// Copy `items` from `mirror` into this vault (create-only). A content-addressed object whose
+/// bytes do not hash to its name is refused: nothing from a mirror is taken on its word.
+pub fn pull(
+    vault: &LockedVault,
+    mirror: &dyn Backend,
+    items: &[ObjectPath],
+) -> Result<u64, BackendError> {
+    let mut n = 0;
+    for p in items {
+        let bytes = mirror.read(p)?;
+        if let Some((_, PathKind::Object(h))) = ObjectPath::parse(p.as_str())
+            && khronika_crypto::hash::sha256(&bytes) != h
+        {
+            return Err(BackendError::Foreign(format!(
+                "{p} on the mirror does not match its name; nothing more was taken"
+            )));
+        }
+        if vault
+            .backend()
+            .create(p, &Stored::from_existing_object(bytes))?
+            == khronika_store::Created::New
+        {
+            n += 1;
+        }
+    }
+    vault.backend().barrier()?;
+    Ok(n)
 }
 
 /// Per device (hex), the newest checkpoint size in `backend`.

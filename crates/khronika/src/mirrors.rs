@@ -483,7 +483,7 @@ pub(crate) fn sync(
             .map(|(name, r)| match r {
                 Ok(o) => json!({"name": name, "ok": o.pending == 0, "sent": o.pushed.sent, "bytes": o.pushed.bytes,
                                 "already_there": o.pushed.already, "pending": o.pending,
-                                "lag_entries": o.lag_entries, "last_success": last_success(name)}),
+                                "lag_entries": o.lag_entries, "pulled": o.pulled, "last_success": last_success(name)}),
                 Err(e) => json!({"name": name, "ok": false, "error": {"code": e.code.as_str(), "message": e.message},
                                  "last_success": last_success(name)}),
             })
@@ -497,15 +497,17 @@ pub(crate) fn sync(
         for (name, r) in &results {
             let line = match r {
                 Ok(o) if o.pending == 0 => format!(
-                    "{name}: sent {} object(s), {}; holds everything",
-                    o.pushed.sent,
-                    human_bytes(o.pushed.bytes)
-                ),
-                Ok(o) => format!(
-                    "{name}: sent {} object(s), {}; {} still pending",
+                    "{name}: sent {} object(s), {}; holds everything{}",
                     o.pushed.sent,
                     human_bytes(o.pushed.bytes),
-                    o.pending
+                    pulled(o.pulled)
+                ),
+                Ok(o) => format!(
+                    "{name}: sent {} object(s), {}; {} still pending{}",
+                    o.pushed.sent,
+                    human_bytes(o.pushed.bytes),
+                    o.pending,
+                    pulled(o.pulled)
                 ),
                 Err(e) => format!(
                     "{name}: FAILED: {} (last success {})",
@@ -610,4 +612,13 @@ pub(crate) fn restore(
         }
     }
     Ok(())
+}
+
+/// "; took N object(s) other devices wrote", when any.
+fn pulled(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; took {n} object(s) that other devices wrote")
+    }
 }

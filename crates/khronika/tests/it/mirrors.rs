@@ -9,7 +9,9 @@ use khronika_backends::S3Backend;
 use khronika_backends::s3::S3Config;
 use khronika_store::Backend;
 
-use crate::util::{Cmd, Env, Out, assert_unchanged, copy_dir, files_under, flip_byte, snapshot};
+use crate::util::{
+    Cmd, Env, Out, PASS, assert_unchanged, copy_dir, files_under, flip_byte, snapshot,
+};
 
 const ASCII: &str = "CANARY-M1RR0R-ascii";
 const CYRILLIC: &str = "ЗЕРКАЛО-КАНАРЕЙКА";
@@ -805,4 +807,61 @@ fn the_recovery_key_rebuilds_the_lost_node_under_a_new_passphrase() {
         .run()
         .ok();
     assert!(out.stdout().contains("safe on 1 of 1"), "{out:?}");
+}
+
+#[test]
+fn sync_takes_what_other_devices_wrote_from_a_shared_mirror() {
+    let env = Env::new();
+    env.init();
+    let office = env.vault();
+    let laptop = env.path("laptop");
+    let with = |vault: &Path, args: &[&str]| env.cmd().vault(vault).args(args).pass(PASS).run();
+    with(&office, &["enrol", laptop.to_str().unwrap()]).ok();
+    let shared = env.path("shared-mirror");
+    let shared = shared.to_str().unwrap();
+    for v in [&office, &laptop] {
+        with(v, &["mirror", "add", "abroad", shared]).ok();
+    }
+    // The laptop adds a file in the field and syncs; the office syncs and has it.
+    let f = env.input("field-photo.jpg", b"\xFF\xD8\xFFtaken in the field");
+    let out = env
+        .cmd()
+        .vault(&laptop)
+        .arg("add")
+        .arg(&f)
+        .pass(PASS)
+        .run()
+        .ok();
+    let id = out.stdout().split_whitespace().next().unwrap().to_owned();
+    with(&laptop, &["sync"]).ok();
+    let out = with(&office, &["--json", "sync"]).ok();
+    assert!(
+        out.json()["results"][0]["pulled"].as_u64().unwrap() > 0,
+        "{out:?}"
+    );
+    let got = with(&office, &["cat", &id]).ok();
+    assert_eq!(got.stdout, b"\xFF\xD8\xFFtaken in the field");
+    // And the other way round; a second sync takes nothing more.
+    let g = env.input("office-scan.pdf", b"%PDF-1.7 office scan");
+    let out = env
+        .cmd()
+        .vault(&office)
+        .arg("add")
+        .arg(&g)
+        .pass(PASS)
+        .run()
+        .ok();
+    let id2 = out.stdout().split_whitespace().next().unwrap().to_owned();
+    with(&office, &["sync"]).ok();
+    let out = with(&laptop, &["sync"]).ok();
+    assert!(out.stdout().contains("took"), "{out:?}");
+    assert_eq!(
+        with(&laptop, &["cat", &id2]).ok().stdout,
+        b"%PDF-1.7 office scan"
+    );
+    let out = with(&laptop, &["--json", "sync"]).ok();
+    assert_eq!(out.json()["results"][0]["pulled"], 0, "{out:?}");
+    for v in [&office, &laptop] {
+        with(v, &["verify"]).ok();
+    }
 }
