@@ -18,7 +18,7 @@
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
 //!   verify` and `restore`.
 //! - [`access`]: what each role may do, one table for every interface.
-//! - [`panic`]: the panic button (erase every key slot on the device).
+//! - [`panic`](mod@panic): the panic button (erase every key slot on the device).
 //! - [`error`]: every user-facing error with a stable code and an exit status.
 //!
 //! Architecture invariant: plaintext and keys stay in this layer and below it in memory; what

@@ -1,4 +1,4 @@
-//! Every route, with who may use it. The router is built from [`table`] only.
+//! Every route, with who may use it. The router is built from [`ROUTES`] only.
 
 use std::sync::Arc;
 
