@@ -18,9 +18,16 @@ use crate::output;
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on. Only loopback addresses are served without TLS: to reach
-    /// Khronika from elsewhere, put an onion service or an HTTPS proxy in front of it
+    /// Khronika from elsewhere, give --tls-cert and --tls-key, or put an onion service or an
+    /// HTTPS proxy in front of it
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8470")]
     listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The certificate's private key (PEM; only you may read it: chmod 600)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
     /// Log out a session after this many minutes without a request
     #[arg(long, value_name = "MINUTES", default_value_t = 30)]
     idle_minutes: u64,
@@ -35,7 +42,7 @@ pub struct ServeArgs {
 
 fn web_error(e: WebError) -> CliError {
     let code = match e.code {
-        "address" => ErrorCode::Usage,
+        "address" | "tls" => ErrorCode::Usage,
         _ => match e.status.as_u16() {
             400..=499 => ErrorCode::Usage,
             _ => ErrorCode::Storage,
@@ -62,13 +69,24 @@ pub fn serve(
     config.idle = Duration::from_secs(args.idle_minutes * 60);
     config.max_upload = args.max_upload_mib.saturating_mul(1 << 20);
     config.sync_every = (args.sync_seconds > 0).then(|| Duration::from_secs(args.sync_seconds));
-    if !khronika_server::web::plain_http_allowed(&config.listen) {
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(khronika_server::web::tls::TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    if config.tls.is_none() && !khronika_server::web::plain_http_allowed(&config.listen) {
         return Err(web_error(WebError::refuse_address(config.listen)));
     }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let (web, token) = Web::new(config, Arc::new(OsFs)).map_err(web_error)?;
     let mut printed = Ok(());
     let served = khronika_server::web::serve(web, |addr| {
-        let url = format!("http://{addr}/");
+        let url = format!("{scheme}://{addr}/");
         printed = if json {
             output::line(
                 out,

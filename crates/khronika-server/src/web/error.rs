@@ -69,7 +69,7 @@ impl WebError {
             "busy" => StatusCode::SERVICE_UNAVAILABLE,
             "too-large" => StatusCode::PAYLOAD_TOO_LARGE,
             "bad-form" | "setup-token" | "passphrases-differ" => StatusCode::BAD_REQUEST,
-            "no-vault" | "address" | "io" => StatusCode::INTERNAL_SERVER_ERROR,
+            "no-vault" | "address" | "io" | "tls" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         WebError {

@@ -27,6 +27,7 @@ pub mod pages;
 pub mod routes;
 pub mod search;
 pub mod sessions;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub struct WebConfig {
     pub max_upload: u64,
     /// How often to send the mirrors what they lack (`None`: never in the background).
     pub sync_every: Option<Duration>,
+    /// TLS certificate and key; required for any address but loopback.
+    pub tls: Option<tls::TlsFiles>,
 }
 
 impl WebConfig {
@@ -73,6 +76,7 @@ impl WebConfig {
             lifetime: Duration::from_secs(12 * 3600),
             max_upload: 2 << 30,
             sync_every: Some(Duration::from_secs(60)),
+            tls: None,
         }
     }
 }
@@ -159,13 +163,20 @@ pub fn plain_http_allowed(addr: &SocketAddr) -> bool {
 }
 
 /// Serve the web application until the process ends. `bound` is told the address actually
-/// bound (port 0 picks a free one). Refuses a non-loopback address: TLS is not built in yet, so
-/// put a TLS-terminating proxy or an onion service in front of a loopback address.
+/// bound (port 0 picks a free one). A non-loopback address is refused without TLS (give a
+/// certificate and key, or put an onion service or a TLS proxy in front of a loopback address).
 pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebError> {
     let addr = web.config.listen;
-    if !plain_http_allowed(&addr) {
+    if web.config.tls.is_none() && !plain_http_allowed(&addr) {
         return Err(WebError::refuse_address(addr));
     }
+    // Checked before binding, so that a bad certificate is reported at once.
+    let tls = web
+        .config
+        .tls
+        .as_ref()
+        .map(tls::server_config)
+        .transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -177,7 +188,6 @@ pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebErr
         let local = listener
             .local_addr()
             .map_err(|e| WebError::io("reading the bound address", e))?;
-        bound(local);
         let sweeper = web.clone();
         tokio::spawn(async move {
             loop {
@@ -194,9 +204,23 @@ pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebErr
                 }
             });
         }
-        axum::serve(listener, routes::router(web))
-            .await
-            .map_err(|e| WebError::io("serving", e))
+        let app = routes::router(web);
+        match tls {
+            Some(config) => {
+                let listener = tls::TlsListener::new(listener, config)
+                    .map_err(|e| WebError::io("starting TLS", e))?;
+                bound(local);
+                axum::serve(listener, app)
+                    .await
+                    .map_err(|e| WebError::io("serving", e))
+            }
+            None => {
+                bound(local);
+                axum::serve(listener, app)
+                    .await
+                    .map_err(|e| WebError::io("serving", e))
+            }
+        }
     })
 }
 

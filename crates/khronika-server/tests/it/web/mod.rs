@@ -4,6 +4,7 @@
 mod access;
 mod evidence;
 mod flows;
+mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
