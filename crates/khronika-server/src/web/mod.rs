@@ -20,6 +20,7 @@
 
 pub mod error;
 pub mod evidence;
+pub mod forms;
 pub mod guard;
 pub mod headers;
 pub mod i18n;

@@ -830,7 +830,9 @@ struct CasePage {
     persons: Vec<(String, String)>,
     units: Vec<(String, String)>,
     interventions: Vec<(String, String)>,
+    gathered: Vec<(String, String, String)>,
     missing: Vec<String>,
+    writer: bool,
 }
 
 fn label_of(f: &khronika_domain::revision::FoldedRecord) -> (String, String) {
@@ -851,11 +853,13 @@ pub async fn case(
 ) -> Page {
     let rid = parse_id(&headers, &id)?;
     let c = Chrome::new(&headers, Some(&s.csrf), &format!("/cases/{id}"));
-    let (page, compartment) = web
+    let lang = c.t.lang.code();
+    let (page, compartment, writer) = web
         .read(&s, move |v| {
             let page = v.case_page(&rid)?;
             let compartment = v.record(&rid)?.compartment;
-            Ok((page, compartment))
+            let writer = v.may(khronika_app::access::Action::Write).is_ok();
+            Ok((page, compartment, writer))
         })
         .await
         .map_err(shown(&headers))?;
@@ -874,7 +878,17 @@ pub async fn case(
                 .map(|acts| {
                     acts.iter()
                         .map(|a| {
-                            let kind = a.get("act_type").map(show).unwrap_or_default();
+                            let kind = a
+                                .get("act_type")
+                                .and_then(|t| {
+                                    Some(format!(
+                                        "{}/{}",
+                                        t.get("list")?.as_str()?,
+                                        t.get("code")?.as_str()?
+                                    ))
+                                })
+                                .and_then(|k| super::search::act_label(&k, lang))
+                                .unwrap_or_else(|| a.get("act_type").map(show).unwrap_or_default());
                             let victim = a.get("victim").map(show).unwrap_or_default();
                             format!("{kind} — {victim}")
                         })
@@ -894,7 +908,21 @@ pub async fn case(
         persons: page.persons.iter().map(label_of).collect(),
         units: page.units.iter().map(label_of).collect(),
         interventions: page.interventions.iter().map(label_of).collect(),
+        gathered: page
+            .gathered
+            .iter()
+            .map(|g| {
+                let kind = g.kind.as_str().to_owned();
+                let href = if kind == "case" {
+                    format!("/cases/{}", g.id)
+                } else {
+                    format!("/records/{}", g.id)
+                };
+                (href, g.label.clone(), kind)
+            })
+            .collect(),
         missing: page.missing.iter().map(ToString::to_string).collect(),
+        writer,
         c,
     };
     Ok(render(&out))

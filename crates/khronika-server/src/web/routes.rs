@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, evidence, guard, headers, pages, search};
+use super::{Web, evidence, forms, guard, headers, pages, search};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,10 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/cases/new", Member(Action::Write)),
     spec("POST", "/cases/new", Member(Action::Write)),
     spec("GET", "/cases/{id}", Member(Action::Read)),
+    spec("GET", "/cases/{id}/events", Member(Action::Write)),
+    spec("POST", "/cases/{id}/events", Member(Action::Write)),
+    spec("GET", "/cases/{id}/testimonies", Member(Action::Write)),
+    spec("POST", "/cases/{id}/testimonies", Member(Action::Write)),
     spec("GET", "/records", Member(Action::Read)),
     spec("GET", "/records/{id}", Member(Action::Read)),
     spec("GET", "/records/{id}/history", Member(Action::Read)),
@@ -90,6 +94,10 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("GET", "/cases/new") => get(pages::case_form),
         ("POST", "/cases/new") => post(pages::case_create),
         ("GET", "/cases/{id}") => get(pages::case),
+        ("GET", "/cases/{id}/events") => get(forms::event_form),
+        ("POST", "/cases/{id}/events") => post(forms::event_create),
+        ("GET", "/cases/{id}/testimonies") => get(forms::testimony_form),
+        ("POST", "/cases/{id}/testimonies") => post(forms::testimony_create),
         ("GET", "/records") => get(pages::records),
         ("GET", "/records/{id}") => get(pages::record),
         ("GET", "/records/{id}/history") => get(pages::history),

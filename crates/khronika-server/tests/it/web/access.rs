@@ -76,6 +76,8 @@ fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
         | ("GET", "/cases")
         | ("GET" | "POST", "/cases/new")
         | ("GET", "/cases/{id}")
+        | ("GET" | "POST", "/cases/{id}/events")
+        | ("GET" | "POST", "/cases/{id}/testimonies")
         | ("GET", "/records")
         | ("GET", "/records/{id}")
         | ("GET", "/records/{id}/history")
@@ -214,6 +216,12 @@ async fn ask(w: &World, who: Who, code: &str, r: &RouteSpec) -> Resp {
         ("POST", "/language") => vec![("lang", "ru"), ("back", "/")],
         ("POST", "/setup") => vec![("token", "x"), ("passphrase", PASS), ("repeat", PASS)],
         ("POST", "/cases/new") => vec![("title", "Matrix case")],
+        ("POST", "/cases/{id}/events") => vec![("title", "Matrix event"), ("date", "2014")],
+        ("POST", "/cases/{id}/testimonies") => vec![
+            ("title", "Matrix testimony"),
+            ("pseudonym", "W-1"),
+            ("transcript", "text"),
+        ],
         _ => vec![],
     };
     if method != Method::POST {

@@ -561,3 +561,109 @@ async fn background_sync_sends_the_mirrors_what_they_lack_while_someone_is_logge
     b.submit(&s, "/", "/logout", &[]).await;
     assert!(!s.web.sync_now().await);
 }
+
+#[tokio::test]
+async fn a_case_gets_an_event_with_act_victim_and_perpetrator_unit_and_a_testimony() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    let r = b
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[("title", "Detentions in Achkhoy-Martan")],
+        )
+        .await;
+    let case = r.location().to_owned();
+    let acts = khronika_server::web::forms::act_types("en");
+    assert!(acts.len() > 10, "the act types come from the vocabulary");
+    let (code, label) = acts
+        .iter()
+        .find(|(_, l)| !l.starts_with('—'))
+        .unwrap()
+        .clone();
+    let form = format!("{case}/events");
+    let page = b.get(&s, &form).await;
+    assert!(
+        page.body.contains(&format!("value=\"{code}\"")),
+        "the picker offers the act types"
+    );
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("title", "Detention at the checkpoint"),
+                ("date", "around 2014-12"),
+                ("place", "Ачхой-Мартан"),
+                ("act_type", &code),
+                ("victim_given", "Ислам"),
+                ("victim_surname", "Дадашев"),
+                ("unit_name", "ППС-2"),
+                ("role", "ordered"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, case.as_str()),
+        "{}",
+        r.body
+    );
+    let page = b.get(&s, &case).await;
+    assert!(
+        page.body.contains("Detention at the checkpoint"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("around 2014-12"), "{}", page.body);
+    assert!(
+        page.body.contains(&label),
+        "the act type by its label: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Дадашев") && page.body.contains("ППС-2"),
+        "{}",
+        page.body
+    );
+
+    let form = format!("{case}/testimonies");
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("title", "Statement of W-17"),
+                ("pseudonym", "W-17"),
+                ("date", "2015-01-20"),
+                ("language", "ru"),
+                ("reliability", "medium"),
+                ("transcript", "Их вывели из машины и пытали."),
+                ("court", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = b.get(&s, &case).await;
+    assert!(page.body.contains("Statement of W-17"), "{}", page.body);
+    // The testimony's words are found, in another form of the word.
+    let found = b.get(&s, "/search?q=%D0%BF%D1%8B%D1%82%D0%BA%D0%B8").await;
+    assert!(found.body.contains("Statement of W-17"), "{}", found.body);
+
+    // Bad input: a date that is not one, a case that is not one.
+    let form = format!("{case}/events");
+    let r = b
+        .submit(&s, &form, &form, &[("title", "x"), ("date", "last winter")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("class=\"error\""), "{}", r.body);
+    assert_eq!(
+        b.get(&s, "/cases/V-2GDWVX9JG7AMP0QY163DDGM34Y/events")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
