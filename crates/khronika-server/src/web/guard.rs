@@ -63,7 +63,12 @@ fn same_origin(headers: &HeaderMap) -> Result<(), WebError> {
     {
         return Err(refused());
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
+    // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` with same-origin form
+    // posts; then `Sec-Fetch-Site` (checked above) is what tells where the request came from.
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .filter(|o| o.as_bytes() != b"null")
+    {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
         let origin = origin.to_str().map_err(|_| refused())?;
         let origin_host = origin

@@ -177,17 +177,37 @@ pub const EN: &[(&str, &str)] = &[
     ("common.type", "Type"),
     ("common.updated", "Last change"),
     ("custody.added", "added by"),
+    (
+        "custody.checkpoint",
+        "covered by the signed checkpoint of size",
+    ),
     ("custody.device", "device"),
     ("custody.logged", "recorded in the signed log of device"),
     ("custody.position", "entry"),
     ("custody.title", "Chain of custody"),
+    (
+        "custody.verify",
+        "Anyone can check this without a key: `khronika prove` exports the inclusion proof, and the SHA-256 above identifies the exact bytes.",
+    ),
     ("dash.conflicts", "Conflicts to resolve"),
     ("dash.counts", "Records you can read"),
     ("dash.due", "Interventions due soon"),
     ("dash.none", "Nothing here."),
     ("dash.recent", "Recent activity"),
     ("dash.sync", "Mirrors"),
+    (
+        "dash.sync.every",
+        "While a member is logged in, the mirrors are sent what they lack every",
+    ),
     ("dash.sync.last", "last run"),
+    (
+        "dash.sync.none",
+        "No mirror is configured: a seized or burned device would take everything with it. Add one with `khronika mirror add`.",
+    ),
+    (
+        "dash.sync.off",
+        "Background sync is off (`--sync-seconds 0`): run `khronika sync`.",
+    ),
     ("dash.sync.safe", "Safe on"),
     ("dash.title", "Overview"),
     ("error.back", "Go back"),
@@ -216,6 +236,10 @@ pub const EN: &[(&str, &str)] = &[
     ("evidence.size", "Size (bytes)"),
     ("evidence.title", "Evidence"),
     ("evidence.upload", "Add files"),
+    (
+        "evidence.upload.help",
+        "Files are encrypted and stored as they are; archives are never unpacked. The largest file accepted",
+    ),
     ("failed_to_act", "failed to act"),
     ("high", "high"),
     ("history.field", "Field"),
@@ -223,6 +247,10 @@ pub const EN: &[(&str, &str)] = &[
     ("history.value", "Value"),
     ("history.when", "When"),
     ("login.code", "Member code"),
+    (
+        "login.code.help",
+        "The 8 characters you were given with your account (e.g. 09def126).",
+    ),
     ("login.passphrase", "Passphrase"),
     ("login.submit", "Log in"),
     ("login.title", "Log in"),
@@ -238,6 +266,14 @@ pub const EN: &[(&str, &str)] = &[
     ("nav.search", "Search"),
     ("ordered", "ordered it"),
     ("panic.confirm", "Erase all keys on this node now"),
+    (
+        "panic.done",
+        "The keys on this node are erased and every session has ended. Restore from a mirror on a safe device.",
+    ),
+    (
+        "panic.explain",
+        "If this device is about to be seized: erase every key on it now. Everything stored here stays encrypted and nobody can open it on this device, you included. The data is safe on the mirrors and comes back only with a restore (the recovery key, or a passphrase and a mirror). This cannot be undone.",
+    ),
     ("panic.title", "Erase this node's keys"),
     ("record.fields", "Fields"),
     ("records.title", "All records"),
@@ -254,7 +290,19 @@ pub const EN: &[(&str, &str)] = &[
     ("setup.code", "Your member code (you log in with it)"),
     ("setup.continue", "I have written it down — continue"),
     ("setup.done", "The vault is ready"),
+    (
+        "setup.intro",
+        "There is no vault here yet. Create it with the setup token that `khronika serve` printed on its console.",
+    ),
     ("setup.name", "Your name"),
+    (
+        "setup.passphrase",
+        "A passphrase (at least 12 characters; a few unusual words are good)",
+    ),
+    (
+        "setup.recovery",
+        "The recovery key, shown only now. Write it on paper and keep it outside the region: with it and a mirror the vault can be rebuilt if this device is lost.",
+    ),
     ("setup.repeat", "The passphrase again"),
     ("setup.submit", "Create the vault"),
     ("setup.title", "First start"),
@@ -299,17 +347,37 @@ pub const RU: &[(&str, &str)] = &[
     ("common.type", "Тип"),
     ("common.updated", "Последнее изменение"),
     ("custody.added", "добавил(а)"),
+    (
+        "custody.checkpoint",
+        "входит в подписанную контрольную точку размера",
+    ),
     ("custody.device", "устройство"),
     ("custody.logged", "записан в подписанный журнал устройства"),
     ("custody.position", "запись"),
     ("custody.title", "Цепочка хранения"),
+    (
+        "custody.verify",
+        "Это может проверить любой без ключа: `khronika prove` выгружает доказательство включения, а SHA-256 выше однозначно определяет содержимое.",
+    ),
     ("dash.conflicts", "Расхождения, которые нужно разрешить"),
     ("dash.counts", "Доступные вам записи"),
     ("dash.due", "Скоро истекают сроки по обращениям"),
     ("dash.none", "Пока ничего."),
     ("dash.recent", "Последние изменения"),
     ("dash.sync", "Зеркала"),
+    (
+        "dash.sync.every",
+        "Пока в системе есть участник, зеркалам отправляется недостающее каждые",
+    ),
     ("dash.sync.last", "последний раз"),
+    (
+        "dash.sync.none",
+        "Зеркала не настроены: изъятое или сгоревшее устройство унесёт с собой всё. Добавьте зеркало командой `khronika mirror add`.",
+    ),
+    (
+        "dash.sync.off",
+        "Фоновая синхронизация выключена (`--sync-seconds 0`): запускайте `khronika sync`.",
+    ),
     ("dash.sync.safe", "Сохранено на"),
     ("dash.title", "Обзор"),
     ("error.back", "Назад"),
@@ -338,6 +406,10 @@ pub const RU: &[(&str, &str)] = &[
     ("evidence.size", "Размер (байт)"),
     ("evidence.title", "Материалы"),
     ("evidence.upload", "Добавить файлы"),
+    (
+        "evidence.upload.help",
+        "Файлы шифруются и хранятся как есть; архивы не распаковываются. Наибольший допустимый размер",
+    ),
     ("failed_to_act", "бездействовали"),
     ("high", "высокая"),
     ("history.field", "Поле"),
@@ -345,6 +417,10 @@ pub const RU: &[(&str, &str)] = &[
     ("history.value", "Значение"),
     ("history.when", "Когда"),
     ("login.code", "Код участника"),
+    (
+        "login.code.help",
+        "8 символов, выданных вам вместе с учётной записью (например, 09def126).",
+    ),
     ("login.passphrase", "Парольная фраза"),
     ("login.submit", "Войти"),
     ("login.title", "Вход"),
@@ -360,6 +436,14 @@ pub const RU: &[(&str, &str)] = &[
     ("nav.search", "Поиск"),
     ("ordered", "отдали приказ"),
     ("panic.confirm", "Стереть все ключи на этом узле"),
+    (
+        "panic.done",
+        "Ключи на этом узле стёрты, все сеансы завершены. Восстановите хранилище с зеркала на безопасном устройстве.",
+    ),
+    (
+        "panic.explain",
+        "Если устройство вот-вот изымут: сотрите все ключи на нём сейчас. Всё хранимое здесь останется зашифрованным, и никто, включая вас, не сможет открыть его на этом устройстве. Данные сохранены на зеркалах и возвращаются только восстановлением (ключ восстановления или парольная фраза и зеркало). Отменить это нельзя.",
+    ),
     ("panic.title", "Стереть ключи этого узла"),
     ("record.fields", "Поля"),
     ("records.title", "Все записи"),
@@ -376,7 +460,19 @@ pub const RU: &[(&str, &str)] = &[
     ("setup.code", "Ваш код участника (с ним вы входите)"),
     ("setup.continue", "Я записал(а) ключ — продолжить"),
     ("setup.done", "Хранилище создано"),
+    (
+        "setup.intro",
+        "Хранилища здесь ещё нет. Создайте его с одноразовым кодом, который `khronika serve` вывела в консоль.",
+    ),
     ("setup.name", "Ваше имя"),
+    (
+        "setup.passphrase",
+        "Парольная фраза (не короче 12 символов; лучше несколько необычных слов)",
+    ),
+    (
+        "setup.recovery",
+        "Ключ восстановления показывается только сейчас. Запишите его на бумаге и храните за пределами региона: с ним и зеркалом хранилище можно восстановить, если это устройство будет потеряно.",
+    ),
     ("setup.repeat", "Парольная фраза ещё раз"),
     ("setup.submit", "Создать хранилище"),
     ("setup.title", "Первый запуск"),
@@ -411,6 +507,41 @@ mod tests {
         let en: Vec<&str> = EN.iter().map(|(k, _)| *k).collect();
         let ru: Vec<&str> = RU.iter().map(|(k, _)| *k).collect();
         assert_eq!(en, ru);
+    }
+
+    #[test]
+    fn every_word_the_templates_ask_for_is_in_both_catalogues() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut asked = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("c.t.s(\"").skip(1) {
+                asked.push(part[..part.find('"').unwrap()].to_owned());
+            }
+        }
+        assert!(asked.len() > 50, "the templates were read: {}", asked.len());
+        // Words chosen in code rather than in templates.
+        asked.extend(
+            [
+                "cases.title",
+                "records.title",
+                "carried_out",
+                "ordered",
+                "was_present",
+                "failed_to_act",
+            ]
+            .map(String::from),
+        );
+        for key in &asked {
+            for (name, table) in [("English", EN), ("Russian", RU)] {
+                assert!(
+                    table
+                        .binary_search_by(|(k, _)| k.cmp(&key.as_str()))
+                        .is_ok(),
+                    "{key} is missing from the {name} catalogue"
+                );
+            }
+        }
     }
 
     #[test]

@@ -863,6 +863,7 @@ pub async fn case(
         })
         .await
         .map_err(shown(&headers))?;
+    let names: Vec<(String, String)> = page.persons.iter().map(label_of).collect();
     let mut events: Vec<TimelineEvent> = page
         .events
         .iter()
@@ -870,7 +871,11 @@ pub async fn case(
             id: e.id.to_string(),
             label: label_of(e).1,
             date: e.value.get("date").map(show).unwrap_or_default(),
-            place: e.value.get("place").map(show).unwrap_or_default(),
+            place: e
+                .value
+                .get("place")
+                .map(|p| p.get("text").map_or_else(|| show(p), show))
+                .unwrap_or_default(),
             acts: e
                 .value
                 .get("acts")
@@ -890,6 +895,10 @@ pub async fn case(
                                 .and_then(|k| super::search::act_label(&k, lang))
                                 .unwrap_or_else(|| a.get("act_type").map(show).unwrap_or_default());
                             let victim = a.get("victim").map(show).unwrap_or_default();
+                            let victim = names
+                                .iter()
+                                .find(|(id, _)| *id == victim)
+                                .map_or(victim, |(_, label)| label.clone());
                             format!("{kind} — {victim}")
                         })
                         .collect()
