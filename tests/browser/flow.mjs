@@ -140,6 +140,17 @@ try {
   await expectText('Задержания в Ачхой-Мартане', 'the history');
   await shot('history');
 
+  // Administration: add a member, who gets a code to log in with.
+  await page.goto(`${base}/admin/members`);
+  await page.fill('input[name=name]', 'Анна');
+  await page.selectOption('select[name=role]', 'documenter');
+  await page.fill('input[name=passphrase]', 'anna first passphrase');
+  await page.fill('input[name=repeat]', 'anna first passphrase');
+  await submit('form[action="/admin/members"]');
+  const annaCode = ((await page.textContent('#added .code')) ?? '').trim();
+  if (!/^[0-9a-f]{8}$/.test(annaCode)) fail(`no member code for the new member: ${annaCode}`);
+  await shot('members');
+
   // Log out: the pages are closed again.
   await submit('form[action="/logout"]');
   await page.goto(`${base}/cases`);

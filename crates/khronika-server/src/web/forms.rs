@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::guard::Authed;
 use super::i18n::Lang;
-use super::pages::{Chrome, Shown, render, shown};
+use super::pages::{Chrome, Shown, render, render_form, shown};
 use super::{Web, WebError};
 
 /// The act types offered: the vocabulary's `types_of_acts`, two levels deep, in `lang`.
@@ -80,20 +80,19 @@ async fn event_page(
         })
         .await
         .map_err(shown(headers))?;
-    let bad = error.is_some();
-    let mut r = render(&EventPage {
-        acts: act_types(lang),
-        c,
-        case,
-        persons,
-        units,
-        roles: vec!["carried_out", "ordered", "was_present", "failed_to_act"],
-        error,
-    });
-    if bad {
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-    }
-    Ok(r)
+    let refused = error.is_some();
+    Ok(render_form(
+        &EventPage {
+            acts: act_types(lang),
+            c,
+            case,
+            persons,
+            units,
+            roles: vec!["carried_out", "ordered", "was_present", "failed_to_act"],
+            error,
+        },
+        refused,
+    ))
 }
 
 /// The form for a new event of a case.

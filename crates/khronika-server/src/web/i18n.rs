@@ -154,6 +154,33 @@ fn civil(ms: i64) -> (i64, u32, u32, u32, u32) {
 
 /// English, sorted by key.
 pub const EN: &[(&str, &str)] = &[
+    ("admin.add", "Add a member"),
+    (
+        "admin.added",
+        "Added. Give the new member their code and first passphrase in person:",
+    ),
+    ("admin.compartments", "Compartments and access"),
+    (
+        "admin.first_passphrase",
+        "A first passphrase (at least 12 characters), to hand over in person",
+    ),
+    (
+        "admin.grant",
+        "grant (they can read everything in it, old records included)",
+    ),
+    ("admin.grants", "Grant or withdraw access"),
+    ("admin.holders", "Who can read it"),
+    ("admin.member", "Member"),
+    ("admin.members", "Members"),
+    ("admin.new_compartment", "New compartment"),
+    ("admin.remove", "Remove"),
+    ("admin.removed", "removed"),
+    ("admin.role", "Role"),
+    ("admin.sources", "identities of sources"),
+    (
+        "admin.withdraw",
+        "withdraw (new records get a new key they do not hold)",
+    ),
     ("app.name", "Khronika"),
     ("carried_out", "carried it out"),
     ("case.events", "Timeline of events"),
@@ -256,7 +283,9 @@ pub const EN: &[(&str, &str)] = &[
     ("login.title", "Log in"),
     ("low", "low"),
     ("medium", "medium"),
+    ("nav.admin", "Members"),
     ("nav.cases", "Cases"),
+    ("nav.compartments", "Access"),
     ("nav.evidence", "Evidence"),
     ("nav.home", "Overview"),
     ("nav.language", "Русский"),
@@ -324,6 +353,33 @@ pub const EN: &[(&str, &str)] = &[
 
 /// Russian, sorted by key.
 pub const RU: &[(&str, &str)] = &[
+    ("admin.add", "Добавить участника"),
+    (
+        "admin.added",
+        "Добавлен(а). Передайте код и первую парольную фразу лично:",
+    ),
+    ("admin.compartments", "Разделы и доступ"),
+    (
+        "admin.first_passphrase",
+        "Первая парольная фраза (не короче 12 символов), передаётся лично",
+    ),
+    (
+        "admin.grant",
+        "дать (будут видны все записи раздела, включая старые)",
+    ),
+    ("admin.grants", "Дать или отозвать доступ"),
+    ("admin.holders", "Кто может читать"),
+    ("admin.member", "Участник"),
+    ("admin.members", "Участники"),
+    ("admin.new_compartment", "Новый раздел"),
+    ("admin.remove", "Удалить"),
+    ("admin.removed", "удалён(а)"),
+    ("admin.role", "Роль"),
+    ("admin.sources", "личности источников"),
+    (
+        "admin.withdraw",
+        "отозвать (новые записи получат новый ключ, которого у них нет)",
+    ),
     ("app.name", "Хроника"),
     ("carried_out", "исполнители"),
     ("case.events", "Хронология событий"),
@@ -426,7 +482,9 @@ pub const RU: &[(&str, &str)] = &[
     ("login.title", "Вход"),
     ("low", "низкая"),
     ("medium", "средняя"),
+    ("nav.admin", "Участники"),
     ("nav.cases", "Дела"),
+    ("nav.compartments", "Доступ"),
     ("nav.evidence", "Материалы"),
     ("nav.home", "Обзор"),
     ("nav.language", "English"),

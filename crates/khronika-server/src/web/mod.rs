@@ -18,6 +18,7 @@
 //! ones its vault was loaded at, and unlocks again (from its key, without the passphrase) if
 //! any log grew, so every member sees every change, the CLI's included.
 
+pub mod admin;
 pub mod error;
 pub mod evidence;
 pub mod forms;

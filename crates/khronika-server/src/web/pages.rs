@@ -79,6 +79,15 @@ pub fn render(t: &impl Template) -> Response {
     }
 }
 
+/// Render a form page; with an error to show, its status is 400.
+pub fn render_form(t: &impl Template, refused: bool) -> Response {
+    let mut r = render(t);
+    if refused {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    r
+}
+
 /// Show an error in the request's language.
 pub fn shown(headers: &HeaderMap) -> impl Fn(WebError) -> Shown + '_ {
     |e| Shown(Lang::of(headers), e)

@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, evidence, forms, guard, headers, pages, search};
+use super::{Web, admin, evidence, forms, guard, headers, pages, search};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +75,12 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/evidence/{id}", Member(Action::Read)),
     spec("GET", "/evidence/{id}/download", Member(Action::Read)),
     spec("GET", "/search", Member(Action::Read)),
+    spec("GET", "/admin/members", Member(Action::Administer)),
+    spec("POST", "/admin/members", Member(Action::Administer)),
+    spec("POST", "/admin/members/remove", Member(Action::Administer)),
+    spec("GET", "/admin/compartments", Member(Action::Coordinate)),
+    spec("POST", "/admin/compartments", Member(Action::Coordinate)),
+    spec("POST", "/admin/grants", Member(Action::Coordinate)),
     spec("GET", "/panic", Member(Action::Panic)),
     spec("POST", "/panic", Member(Action::Panic)),
 ];
@@ -107,6 +113,12 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("GET", "/evidence/{id}") => get(evidence::item),
         ("GET", "/evidence/{id}/download") => get(evidence::download),
         ("GET", "/search") => get(search::search),
+        ("GET", "/admin/members") => get(admin::members),
+        ("POST", "/admin/members") => post(admin::member_add),
+        ("POST", "/admin/members/remove") => post(admin::member_remove),
+        ("GET", "/admin/compartments") => get(admin::compartments),
+        ("POST", "/admin/compartments") => post(admin::compartment_create),
+        ("POST", "/admin/grants") => post(admin::grant),
         ("GET", "/panic") => get(pages::panic_form),
         ("POST", "/panic") => post(pages::panic),
         _ => get(pages::not_found),

@@ -667,3 +667,187 @@ async fn a_case_gets_an_event_with_act_victim_and_perpetrator_unit_and_a_testimo
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn administrators_add_and_remove_members_and_coordinators_grant_compartments() {
+    let s = server();
+    let (mut admin, _) = set_up(&s).await;
+    let r = admin
+        .submit(
+            &s,
+            "/admin/members",
+            "/admin/members",
+            &[
+                ("name", "Анна"),
+                ("role", "documenter"),
+                ("passphrase", "anna's first passphrase"),
+                ("repeat", "anna's first passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let at = r.body.find("class=\"code\">").unwrap() + 13;
+    let code = r.body[at..at + 8].to_owned();
+    // Refusals: passphrases that differ, a role that is none, a name taken.
+    for (name, role, p, q) in [
+        (
+            "Boris",
+            "documenter",
+            "long enough passphrase",
+            "another long passphrase",
+        ),
+        (
+            "Boris",
+            "king",
+            "long enough passphrase",
+            "long enough passphrase",
+        ),
+        (
+            "Анна",
+            "viewer",
+            "long enough passphrase",
+            "long enough passphrase",
+        ),
+    ] {
+        let r = admin
+            .submit(
+                &s,
+                "/admin/members",
+                "/admin/members",
+                &[
+                    ("name", name),
+                    ("role", role),
+                    ("passphrase", p),
+                    ("repeat", q),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{name} {role}: {}",
+            r.body
+        );
+    }
+    let (mut anna, r) = log_in(&s, &code, "anna's first passphrase").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A documenter may not administer.
+    assert_eq!(
+        anna.get(&s, "/admin/members").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A compartment, a case in it, a grant: Anna reads it; a withdrawal: new records are closed to her.
+    let r = admin
+        .submit(
+            &s,
+            "/admin/compartments",
+            "/admin/compartments",
+            &[("name", "chechnya-2014")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[
+                ("title", "Sealed detention"),
+                ("compartment", "chechnya-2014"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        !anna
+            .get(&s, "/cases")
+            .await
+            .body
+            .contains("Sealed detention")
+    );
+    let r = admin
+        .submit(
+            &s,
+            "/admin/compartments",
+            "/admin/grants",
+            &[
+                ("compartment", "chechnya-2014"),
+                ("member", &code),
+                ("action", "grant"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        anna.get(&s, "/cases")
+            .await
+            .body
+            .contains("Sealed detention")
+    );
+    let page = admin.get(&s, "/admin/compartments").await;
+    assert!(page.body.contains("Анна"), "{}", page.body);
+    let r = admin
+        .submit(
+            &s,
+            "/admin/compartments",
+            "/admin/grants",
+            &[
+                ("compartment", "chechnya-2014"),
+                ("member", &code),
+                ("action", "withdraw"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[
+                ("title", "After the withdrawal"),
+                ("compartment", "chechnya-2014"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        !anna
+            .get(&s, "/cases")
+            .await
+            .body
+            .contains("After the withdrawal")
+    );
+    // Bad grants: no such compartment, no such member.
+    let r = admin
+        .submit(
+            &s,
+            "/admin/compartments",
+            "/admin/grants",
+            &[
+                ("compartment", "nowhere"),
+                ("member", &code),
+                ("action", "grant"),
+            ],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    // Removal: Anna's session is refused from the next request on.
+    let r = admin
+        .submit(
+            &s,
+            "/admin/members",
+            "/admin/members/remove",
+            &[("member", &code)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(anna.get(&s, "/cases").await.status, StatusCode::FORBIDDEN);
+    assert!(
+        admin
+            .get(&s, "/admin/members")
+            .await
+            .body
+            .contains("removed")
+    );
+}
