@@ -341,3 +341,137 @@ pub async fn testimony_create(
         Err(e) => Err(Shown(Lang::of(&headers), e)),
     }
 }
+
+/// The intervention types offered: the vocabulary's `khr_intervention_types`, in `lang`.
+pub fn intervention_types(lang: &str) -> Vec<(String, String)> {
+    let Ok(vocab) = khronika_domain::vocab::Vocabulary::builtin() else {
+        return Vec::new();
+    };
+    vocab
+        .roots("khr_intervention_types")
+        .into_iter()
+        .filter(|t| t.visible)
+        .map(|t| (t.code.clone(), t.label(lang).to_owned()))
+        .collect()
+}
+
+/// The statuses an intervention may have.
+pub const STATUSES: [&str; 7] = [
+    "drafted",
+    "filed",
+    "acknowledged",
+    "under_consideration",
+    "decided",
+    "rejected",
+    "appealed",
+];
+
+#[derive(Template)]
+#[template(path = "intervention_form.html")]
+struct InterventionPage {
+    c: Chrome,
+    case: String,
+    kinds: Vec<(String, String)>,
+    statuses: [&'static str; 7],
+    error: Option<String>,
+}
+
+/// The form for a new intervention (complaint, appeal, application, letter) about a case.
+pub async fn intervention_form(
+    State(web): State<Arc<Web>>,
+    Extension(Authed(s)): Extension<Authed>,
+    headers: HeaderMap,
+    Path(case): Path<String>,
+) -> Result<Response, Shown> {
+    let cid = case_id(&headers, &case)?;
+    web.read(&s, move |v| v.record(&cid).map(|_| ()))
+        .await
+        .map_err(shown(&headers))?;
+    let c = Chrome::new(
+        &headers,
+        Some(&s.csrf),
+        &format!("/cases/{case}/interventions"),
+    );
+    let kinds = intervention_types(c.t.lang.code());
+    Ok(render(&InterventionPage {
+        c,
+        case,
+        kinds,
+        statuses: STATUSES,
+        error: None,
+    }))
+}
+
+/// The intervention form's fields.
+#[derive(Deserialize)]
+pub struct InterventionFields {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    addressee: String,
+    #[serde(default)]
+    filed: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    next_step: String,
+}
+
+/// Create the intervention and gather it into the case.
+pub async fn intervention_create(
+    State(web): State<Arc<Web>>,
+    Extension(Authed(s)): Extension<Authed>,
+    headers: HeaderMap,
+    Path(case): Path<String>,
+    Form(f): Form<InterventionFields>,
+) -> Result<Response, Shown> {
+    let cid = case_id(&headers, &case)?;
+    let made = web
+        .write(&s, move |v| {
+            let id = new_record_id(RecordKind::Intervention)?;
+            let mut i = json!({"type": "intervention", "id": id.to_string(),
+                "addressee": f.addressee.trim(), "reference": f.reference.trim()});
+            let set = |i: &mut Value, k: &str, v: &str| {
+                if !v.trim().is_empty() {
+                    i[k] = json!(v.trim());
+                }
+            };
+            set(&mut i, "filed", &f.filed);
+            set(&mut i, "deadline", &f.deadline);
+            set(&mut i, "status", &f.status);
+            if !f.kind.trim().is_empty() {
+                i["kind"] = json!({"list": "khr_intervention_types", "code": f.kind.trim()});
+            }
+            if !f.next_step.trim().is_empty() {
+                i["next_step"] = json!({"text": f.next_step.trim()});
+            }
+            add_to_case(v, &cid, vec![record(i)?])
+        })
+        .await;
+    match made {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            let c = Chrome::new(
+                &headers,
+                Some(&s.csrf),
+                &format!("/cases/{case}/interventions"),
+            );
+            let kinds = intervention_types(c.t.lang.code());
+            Ok(render_form(
+                &InterventionPage {
+                    c,
+                    case,
+                    kinds,
+                    statuses: STATUSES,
+                    error: Some(e.message),
+                },
+                true,
+            ))
+        }
+        Err(e) => Err(Shown(Lang::of(&headers), e)),
+    }
+}

@@ -154,6 +154,7 @@ fn civil(ms: i64) -> (i64, u32, u32, u32, u32) {
 
 /// English, sorted by key.
 pub const EN: &[(&str, &str)] = &[
+    ("acknowledged", "acknowledged"),
     ("admin.add", "Add a member"),
     (
         "admin.added",
@@ -182,6 +183,7 @@ pub const EN: &[(&str, &str)] = &[
         "withdraw (new records get a new key they do not hold)",
     ),
     ("app.name", "Khronika"),
+    ("appealed", "appealed"),
     ("carried_out", "carried it out"),
     ("case.events", "Timeline of events"),
     ("case.gathered", "Records in this case"),
@@ -237,6 +239,8 @@ pub const EN: &[(&str, &str)] = &[
     ),
     ("dash.sync.safe", "Safe on"),
     ("dash.title", "Overview"),
+    ("decided", "decided"),
+    ("drafted", "drafted"),
     ("error.back", "Go back"),
     ("error.title", "Something needs your attention"),
     ("event.act", "What was done, and to whom"),
@@ -268,11 +272,19 @@ pub const EN: &[(&str, &str)] = &[
         "Files are encrypted and stored as they are; archives are never unpacked. The largest file accepted",
     ),
     ("failed_to_act", "failed to act"),
+    ("filed", "filed"),
     ("high", "high"),
     ("history.field", "Field"),
     ("history.title", "History"),
     ("history.value", "Value"),
     ("history.when", "When"),
+    ("intervention.addressee", "Addressed to"),
+    ("intervention.deadline", "Deadline for a reply"),
+    ("intervention.filed", "Date filed"),
+    ("intervention.new", "Add an intervention"),
+    ("intervention.next_step", "Next step"),
+    ("intervention.reference", "Reference number"),
+    ("intervention.status", "Status"),
     ("login.code", "Member code"),
     (
         "login.code.help",
@@ -306,6 +318,7 @@ pub const EN: &[(&str, &str)] = &[
     ("panic.title", "Erase this node's keys"),
     ("record.fields", "Fields"),
     ("records.title", "All records"),
+    ("rejected", "rejected"),
     ("search.act", "Act type"),
     ("search.compartments", "compartments searched"),
     ("search.found", "Found"),
@@ -348,11 +361,13 @@ pub const EN: &[(&str, &str)] = &[
     ("testimony.publication", "May be published"),
     ("testimony.reliability", "Reliability"),
     ("testimony.transcript", "Transcript"),
+    ("under_consideration", "under consideration"),
     ("was_present", "was present"),
 ];
 
 /// Russian, sorted by key.
 pub const RU: &[(&str, &str)] = &[
+    ("acknowledged", "получено адресатом"),
     ("admin.add", "Добавить участника"),
     (
         "admin.added",
@@ -381,6 +396,7 @@ pub const RU: &[(&str, &str)] = &[
         "отозвать (новые записи получат новый ключ, которого у них нет)",
     ),
     ("app.name", "Хроника"),
+    ("appealed", "обжаловано"),
     ("carried_out", "исполнители"),
     ("case.events", "Хронология событий"),
     ("case.gathered", "Записи дела"),
@@ -436,6 +452,8 @@ pub const RU: &[(&str, &str)] = &[
     ),
     ("dash.sync.safe", "Сохранено на"),
     ("dash.title", "Обзор"),
+    ("decided", "решение принято"),
+    ("drafted", "подготовлено"),
     ("error.back", "Назад"),
     ("error.title", "Требуется ваше внимание"),
     ("event.act", "Что было сделано и с кем"),
@@ -467,11 +485,19 @@ pub const RU: &[(&str, &str)] = &[
         "Файлы шифруются и хранятся как есть; архивы не распаковываются. Наибольший допустимый размер",
     ),
     ("failed_to_act", "бездействовали"),
+    ("filed", "подано"),
     ("high", "высокая"),
     ("history.field", "Поле"),
     ("history.title", "История"),
     ("history.value", "Значение"),
     ("history.when", "Когда"),
+    ("intervention.addressee", "Адресат"),
+    ("intervention.deadline", "Срок ответа"),
+    ("intervention.filed", "Дата подачи"),
+    ("intervention.new", "Добавить обращение"),
+    ("intervention.next_step", "Следующий шаг"),
+    ("intervention.reference", "Номер"),
+    ("intervention.status", "Состояние"),
     ("login.code", "Код участника"),
     (
         "login.code.help",
@@ -505,6 +531,7 @@ pub const RU: &[(&str, &str)] = &[
     ("panic.title", "Стереть ключи этого узла"),
     ("record.fields", "Поля"),
     ("records.title", "Все записи"),
+    ("rejected", "отказано"),
     ("search.act", "Вид нарушения"),
     ("search.compartments", "просмотрено разделов"),
     ("search.found", "Найдено"),
@@ -547,6 +574,7 @@ pub const RU: &[(&str, &str)] = &[
     ("testimony.publication", "Можно публиковать"),
     ("testimony.reliability", "Достоверность"),
     ("testimony.transcript", "Расшифровка"),
+    ("under_consideration", "на рассмотрении"),
     ("was_present", "присутствовали"),
 ];
 
@@ -588,6 +616,8 @@ mod tests {
                 "was_present",
                 "failed_to_act",
             ]
+            .into_iter()
+            .chain(crate::web::forms::STATUSES)
             .map(String::from),
         );
         for key in &asked {

@@ -80,6 +80,7 @@ fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
         | ("GET", "/cases/{id}")
         | ("GET" | "POST", "/cases/{id}/events")
         | ("GET" | "POST", "/cases/{id}/testimonies")
+        | ("GET" | "POST", "/cases/{id}/interventions")
         | ("GET", "/records")
         | ("GET", "/records/{id}")
         | ("GET", "/records/{id}/history")
@@ -229,6 +230,7 @@ async fn ask(w: &World, who: Who, code: &str, r: &RouteSpec) -> Resp {
             ("repeat", "matrix passphrase"),
         ],
         ("POST", "/admin/compartments") => vec![("name", "matrix")],
+        ("POST", "/cases/{id}/interventions") => vec![("addressee", "Prosecutor")],
         ("POST", "/admin/grants") => vec![
             ("compartment", "no such"),
             ("member", "00000000"),

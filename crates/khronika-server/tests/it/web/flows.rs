@@ -851,3 +851,61 @@ async fn administrators_add_and_remove_members_and_coordinators_grant_compartmen
             .contains("removed")
     );
 }
+
+#[tokio::test]
+async fn an_intervention_with_a_deadline_soon_is_on_the_overview() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    let r = b
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[("title", "Complaint about the detention")],
+        )
+        .await;
+    let case = r.location().to_owned();
+    let form = format!("{case}/interventions");
+    let page = b.get(&s, &form).await;
+    let kinds = khronika_server::web::forms::intervention_types("en");
+    assert!(
+        !kinds.is_empty() && page.body.contains(&kinds[0].0),
+        "{}",
+        page.body
+    );
+    // A deadline ten days from now.
+    let soon = khronika_app::time::rfc3339_ms(khronika_app::time::now_ms() + 10 * 86_400_000)[..10]
+        .to_owned();
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("kind", &kinds[0].0),
+                ("addressee", "Прокуратура Ачхой-Мартановского района"),
+                ("filed", "2014-12-10"),
+                ("reference", "№ 123/45-2014"),
+                ("deadline", &soon),
+                ("status", "filed"),
+                ("next_step", "Appeal if refused"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(b.get(&s, &case).await.body.contains("Прокуратура"));
+    let overview = b.get(&s, "/").await;
+    let due = &overview.body[overview.body.find("id=\"due\"").unwrap()
+        ..overview.body.find("id=\"conflicts\"").unwrap()];
+    assert!(due.contains(&soon), "{due}");
+    // A date that is not one.
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("addressee", "x"), ("deadline", "someday")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
