@@ -25,8 +25,9 @@ pub fn rfc3339_ms(ms: i64) -> String {
     )
 }
 
-/// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date of a day number.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// Howard Hinnant's `civil_from_days`: the proleptic Gregorian date (year, month, day) of a
+/// day number (days since 1970-01-01).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

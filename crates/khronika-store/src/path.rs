@@ -141,6 +141,11 @@ impl ObjectPath {
         format!("node/{}/", device.to_hex())
     }
 
+    /// The directory (prefix) holding `device`'s checkpoints.
+    pub fn checkpoint_prefix(device: &DeviceId) -> String {
+        format!("log/{}/checkpoint/", device.to_hex())
+    }
+
     /// The directory (prefix) holding `device`'s log.
     pub fn log_prefix(device: &DeviceId) -> String {
         format!("log/{}/", device.to_hex())

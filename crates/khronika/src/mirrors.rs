@@ -64,23 +64,8 @@ pub(crate) enum MirrorCommand {
         name: String,
         /// Where it is: s3://BUCKET/PREFIX or a folder
         url: String,
-        /// S3: the access key id to seal into the vault for this mirror (its secret is asked
-        /// for, or read with --secret-stdin, or from KHRONIKA_S3_SECRET_ACCESS_KEY)
-        #[arg(long, value_name = "ID")]
-        access_key_id: Option<String>,
-        /// S3: read the secret access key from the first line of standard input
-        #[arg(long, requires = "access_key_id")]
-        secret_stdin: bool,
-        /// S3: the store's address, sealed into the vault (for example `https://s3.example.org`)
-        #[arg(long, value_name = "URL")]
-        endpoint: Option<String>,
-        /// S3: the region, sealed into the vault (e.g. eu-central-1)
-        #[arg(long)]
-        region: Option<String>,
-        /// Witness node: read the write token from the first line of standard input (else
-        /// KHRONIKA_MIRROR_TOKEN, else it is asked for)
-        #[arg(long)]
-        token_stdin: bool,
+        #[command(flatten)]
+        credentials: Credentials,
     },
     /// Remove a mirror from this device's list (nothing on the mirror is deleted)
     Remove {
@@ -93,23 +78,8 @@ pub(crate) enum MirrorCommand {
     SetCredentials {
         /// The mirror's name
         name: String,
-        /// S3: the new access key id (its secret is asked for, or read with --secret-stdin, or
-        /// from KHRONIKA_S3_SECRET_ACCESS_KEY)
-        #[arg(long, value_name = "ID")]
-        access_key_id: Option<String>,
-        /// S3: read the secret access key from the first line of standard input
-        #[arg(long, requires = "access_key_id")]
-        secret_stdin: bool,
-        /// S3: the store's address
-        #[arg(long, value_name = "URL")]
-        endpoint: Option<String>,
-        /// S3: the region
-        #[arg(long)]
-        region: Option<String>,
-        /// Witness node: read the new write token from the first line of standard input (else
-        /// KHRONIKA_MIRROR_TOKEN, else it is asked for)
-        #[arg(long)]
-        token_stdin: bool,
+        #[command(flatten)]
+        credentials: Credentials,
     },
     /// List the mirrors and how many objects each still lacks
     Ls,
@@ -136,25 +106,50 @@ fn settings_json(e: &MirrorEntry) -> serde_json::Value {
     }
 }
 
-/// S3 settings from the flags (the secret read as `secret_stdin` says), if any were given.
-fn s3_settings(
+/// What a mirror logs in with: S3 settings or a witness node's write token. Sealed into the
+/// vault by `mirror add` and `mirror set-credentials`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Credentials {
+    /// S3: the access key id to seal into the vault for this mirror (its secret is asked for,
+    /// or read with --secret-stdin, or from KHRONIKA_S3_SECRET_ACCESS_KEY)
+    #[arg(long, value_name = "ID")]
     access_key_id: Option<String>,
+    /// S3: read the secret access key from the first line of standard input
+    #[arg(long, requires = "access_key_id")]
     secret_stdin: bool,
+    /// S3: the store's address, sealed into the vault (for example `https://s3.example.org`)
+    #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
+    /// S3: the region, sealed into the vault (e.g. eu-central-1)
+    #[arg(long)]
     region: Option<String>,
-) -> Result<mirror::MirrorS3, AppError> {
-    let secret = match &access_key_id {
-        Some(_) => Some(mirror::SealedSecret(crate::secrets::s3_secret(
-            secret_stdin,
-        )?)),
-        None => None,
-    };
-    Ok(mirror::MirrorS3 {
-        access_key_id,
-        secret_access_key: secret,
-        endpoint,
-        region,
-    })
+    /// Witness node: read the write token from the first line of standard input (else
+    /// KHRONIKA_MIRROR_TOKEN, else it is asked for)
+    #[arg(long)]
+    token_stdin: bool,
+}
+
+impl Credentials {
+    /// Whether any S3 setting was given.
+    fn names_s3(&self) -> bool {
+        self.access_key_id.is_some() || self.endpoint.is_some() || self.region.is_some()
+    }
+
+    /// The S3 settings from the flags (the secret read as `--secret-stdin` says).
+    fn s3(self) -> Result<mirror::MirrorS3, AppError> {
+        let secret = match &self.access_key_id {
+            Some(_) => Some(mirror::SealedSecret(crate::secrets::s3_secret(
+                self.secret_stdin,
+            )?)),
+            None => None,
+        };
+        Ok(mirror::MirrorS3 {
+            access_key_id: self.access_key_id,
+            secret_access_key: secret,
+            endpoint: self.endpoint,
+            region: self.region,
+        })
+    }
 }
 
 fn is_http(url: &str) -> bool {
@@ -193,14 +188,11 @@ pub(crate) fn mirror_command(
         MirrorCommand::Add {
             name,
             url,
-            access_key_id,
-            secret_stdin,
-            endpoint,
-            region,
-            token_stdin,
+            credentials,
         } => {
             mirror::check_name(&name)?;
-            let s3 = s3_settings(access_key_id, secret_stdin, endpoint, region)?;
+            let token_stdin = credentials.token_stdin;
+            let s3 = credentials.s3()?;
             let http = if is_http(&url) {
                 mirror::MirrorUrl::parse(&url)?;
                 Some(mirror::MirrorHttp {
@@ -258,18 +250,12 @@ pub(crate) fn mirror_command(
             }
             Ok(())
         }
-        MirrorCommand::SetCredentials {
-            name,
-            access_key_id,
-            secret_stdin,
-            endpoint,
-            region,
-            token_stdin,
-        } => {
+        MirrorCommand::SetCredentials { name, credentials } => {
+            let token_stdin = credentials.token_stdin;
             let mut v = unlock()?;
             let m = v.mirror(&name)?;
             let (s3, http) = if is_http(&m.url) {
-                if access_key_id.is_some() || endpoint.is_some() || region.is_some() {
+                if credentials.names_s3() {
                     return Err(CliError::App(AppError::new(
                         ErrorCode::Usage,
                         format!(
@@ -293,10 +279,7 @@ pub(crate) fn mirror_command(
                         ),
                     )));
                 }
-                (
-                    Some(s3_settings(access_key_id, secret_stdin, endpoint, region)?),
-                    None,
-                )
+                (Some(credentials.s3()?), None)
             };
             let changed = v.mirror_set_credentials(&name, s3, http)?;
             if json {

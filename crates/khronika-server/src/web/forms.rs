@@ -73,6 +73,7 @@ async fn event_page(
     let cid = case_id(headers, &case)?;
     let c = Chrome::new(headers, Some(&s.csrf), &format!("/cases/{case}/events"));
     let lang = c.t.lang.code();
+    // One read: the case must be readable, and the pickers need its vault's persons and units.
     let (persons, units) = web
         .read(s, move |v| {
             v.record(&cid)?;
@@ -157,6 +158,20 @@ fn add_to_case(
     c.records.extend(ids);
     v.edit_record(Record::Case(c), &[])?;
     Ok(())
+}
+
+/// The case a form is for, refused (404) unless this member can read it.
+async fn readable_case(
+    web: &Arc<Web>,
+    s: &Arc<super::sessions::Session>,
+    headers: &HeaderMap,
+    case: &str,
+) -> Result<RecordId, Shown> {
+    let cid = case_id(headers, case)?;
+    web.read(s, move |v| v.record(&cid).map(|_| ()))
+        .await
+        .map_err(shown(headers))?;
+    Ok(cid)
 }
 
 fn case_id(headers: &HeaderMap, id: &str) -> Result<RecordId, Shown> {
@@ -258,10 +273,7 @@ pub async fn testimony_form(
     headers: HeaderMap,
     Path(case): Path<String>,
 ) -> Result<Response, Shown> {
-    let cid = case_id(&headers, &case)?;
-    web.read(&s, move |v| v.record(&cid).map(|_| ()))
-        .await
-        .map_err(shown(&headers))?;
+    readable_case(&web, &s, &headers, &case).await?;
     let c = Chrome::new(
         &headers,
         Some(&s.csrf),
@@ -383,10 +395,7 @@ pub async fn intervention_form(
     headers: HeaderMap,
     Path(case): Path<String>,
 ) -> Result<Response, Shown> {
-    let cid = case_id(&headers, &case)?;
-    web.read(&s, move |v| v.record(&cid).map(|_| ()))
-        .await
-        .map_err(shown(&headers))?;
+    readable_case(&web, &s, &headers, &case).await?;
     let c = Chrome::new(
         &headers,
         Some(&s.csrf),

@@ -145,8 +145,28 @@ impl Web {
         let locked = self
             .locked()
             .ok_or_else(|| WebError::web_code("no-vault", "there is no vault yet; open /setup"))?;
-        khronika_app::mirror::newest_checkpoints(locked.backend())
-            .map_err(|e| WebError::web_code("io", format!("cannot read the vault's logs: {e}")))
+        let io = |e: khronika_store::BackendError| {
+            WebError::web_code("io", format!("cannot read the vault's logs: {e}"))
+        };
+        // Only each log's checkpoint folder is listed: this runs before every request, and a
+        // log's bundles and tiles grow without bound.
+        let backend = locked.backend();
+        let mut out = Fingerprint::new();
+        for d in khronika_store::log::list_devices(backend).map_err(io)? {
+            let newest = backend
+                .list(&khronika_store::ObjectPath::checkpoint_prefix(&d))
+                .map_err(io)?
+                .iter()
+                .filter_map(|p| match khronika_store::ObjectPath::parse(p)?.1 {
+                    khronika_store::path::PathKind::Checkpoint { size, .. } => Some(size),
+                    _ => None,
+                })
+                .max();
+            if let Some(size) = newest {
+                out.insert(d.to_hex(), size);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -521,7 +521,7 @@ pub async fn dashboard(
     recent.truncate(10);
     let conflicted: Vec<RecordSummary> = all.iter().filter(|r| r.conflicts > 0).cloned().collect();
     let today = khronika_app::time::now_ms();
-    let soon = iso_day(today + 30 * 86_400_000);
+    let soon = khronika_app::time::rfc3339_ms(today + 30 * 86_400_000)[..10].to_owned();
     let mut due: Vec<(Row, String)> = due
         .into_iter()
         .filter(|(_, d, status)| {
@@ -561,21 +561,6 @@ pub async fn dashboard(
         c,
     };
     Ok(render(&page))
-}
-
-/// `YYYY-MM-DD` of a moment.
-fn iso_day(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// A value for display: strings as they are, lists joined, objects as `key: value`.
@@ -639,13 +624,10 @@ pub async fn cases(
     Query(query): Query<ListQuery>,
 ) -> Page {
     let c = Chrome::new(&headers, Some(&s.csrf), "/cases");
-    let list = web
-        .read(&s, |v| v.list_records(Some(RecordKind::Case)))
-        .await
-        .map_err(shown(&headers))?;
-    let writer = web
+    let (list, writer) = web
         .read(&s, |v| {
-            Ok(v.may(khronika_app::access::Action::Write).is_ok())
+            let writer = v.may(khronika_app::access::Action::Write).is_ok();
+            Ok((v.list_records(Some(RecordKind::Case))?, writer))
         })
         .await
         .map_err(shown(&headers))?;
