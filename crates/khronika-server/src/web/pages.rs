@@ -535,11 +535,19 @@ pub async fn dashboard(
     let mirrors = mirrors
         .iter()
         .map(|m| {
-            let detail = match &m.pending {
+            let mut detail = match &m.pending {
                 Ok(0) => String::new(),
-                Ok(n) => format!("{} pending", t.number(*n)),
+                Ok(n) => format!("{} {}", t.number(*n), t.s("dash.sync.pending")),
                 Err(e) => e.clone(),
             };
+            if let Some(n) = m.lag_entries.filter(|n| *n > 0) {
+                detail.push_str(&format!("; {} {}", t.number(n), t.s("dash.sync.behind")));
+            }
+            let last = m
+                .entry
+                .last_sync_ms
+                .map_or_else(|| t.s("dash.sync.never").to_owned(), |ms| t.datetime(ms));
+            detail.push_str(&format!(" ({} {last})", t.s("dash.sync.success")));
             (m.entry.name.clone(), m.is_safe(), detail)
         })
         .collect();

@@ -545,10 +545,25 @@ async fn background_sync_sends_the_mirrors_what_they_lack_while_someone_is_logge
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let before = b.get(&s, "/").await;
     assert!(before.body.contains("Safe on 0 / 1"), "{}", before.body);
+    assert!(
+        before.body.contains("pending; ") || before.body.contains("object(s) pending"),
+        "{}",
+        before.body
+    );
+    assert!(
+        before.body.contains("last success: never"),
+        "{}",
+        before.body
+    );
     assert!(s.web.sync_now().await);
     let after = b.get(&s, "/").await;
     assert!(after.body.contains("Safe on 1 / 1"), "{}", after.body);
     assert!(after.body.contains("0 object(s) pending"), "{}", after.body);
+    assert!(
+        !after.body.contains("last success: never"),
+        "{}",
+        after.body
+    );
     // The mirror holds what the vault holds, and verifies.
     let locked = s.web.locked().unwrap();
     let key = locked
