@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use khronika_app::records::new_record_id;
 use khronika_app::{AppError, ErrorCode, UnlockedVault};
+use khronika_domain::vocab::lists;
 use khronika_domain::{Record, RecordId, RecordKind};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,20 +21,16 @@ use super::i18n::Lang;
 use super::pages::{Chrome, Shown, render, render_form, shown};
 use super::{Web, WebError};
 
-/// The act types offered: the vocabulary's `types_of_acts`, two levels deep, in `lang`.
-pub fn act_types(lang: &str) -> Vec<(String, String)> {
+/// The terms of a vocabulary list, two levels deep, labelled in `lang`: (code, label).
+pub fn terms(list: &str, lang: &str) -> Vec<(String, String)> {
     let Ok(vocab) = khronika_domain::vocab::Vocabulary::builtin() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for root in vocab
-        .roots("types_of_acts")
-        .into_iter()
-        .filter(|t| t.visible)
-    {
+    for root in vocab.roots(list).into_iter().filter(|t| t.visible) {
         out.push((root.code.clone(), root.label(lang).to_owned()));
         for child in vocab
-            .children("types_of_acts", &root.code)
+            .children(list, &root.code)
             .into_iter()
             .filter(|t| t.visible)
         {
@@ -41,6 +38,11 @@ pub fn act_types(lang: &str) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The act types offered: the vocabulary's `types_of_acts`, two levels deep, in `lang`.
+pub fn act_types(lang: &str) -> Vec<(String, String)> {
+    terms(lists::TYPES_OF_ACTS, lang)
 }
 
 /// Persons or units of the vault, for a picker: (id, label).
@@ -356,15 +358,7 @@ pub async fn testimony_create(
 
 /// The intervention types offered: the vocabulary's `khr_intervention_types`, in `lang`.
 pub fn intervention_types(lang: &str) -> Vec<(String, String)> {
-    let Ok(vocab) = khronika_domain::vocab::Vocabulary::builtin() else {
-        return Vec::new();
-    };
-    vocab
-        .roots("khr_intervention_types")
-        .into_iter()
-        .filter(|t| t.visible)
-        .map(|t| (t.code.clone(), t.label(lang).to_owned()))
-        .collect()
+    terms(lists::KHR_INTERVENTION_TYPES, lang)
 }
 
 /// The statuses an intervention may have.

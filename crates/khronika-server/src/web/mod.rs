@@ -19,6 +19,7 @@
 //! any log grew, so every member sees every change, the CLI's included.
 
 pub mod admin;
+pub mod edit;
 pub mod error;
 pub mod evidence;
 pub mod forms;

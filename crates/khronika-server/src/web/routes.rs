@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, admin, evidence, forms, guard, headers, pages, search};
+use super::{Web, admin, edit, evidence, forms, guard, headers, pages, search};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,8 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/records", Member(Action::Read)),
     spec("GET", "/records/{id}", Member(Action::Read)),
     spec("GET", "/records/{id}/history", Member(Action::Read)),
+    spec("GET", "/records/{id}/edit", Member(Action::Write)),
+    spec("POST", "/records/{id}/edit", Member(Action::Write)),
     spec("GET", "/evidence", Member(Action::Read)),
     spec("GET", "/evidence/new", Member(Action::Write)),
     spec("POST", "/evidence/new", Member(Action::Write)),
@@ -111,6 +113,8 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("GET", "/records") => get(pages::records),
         ("GET", "/records/{id}") => get(pages::record),
         ("GET", "/records/{id}/history") => get(pages::history),
+        ("GET", "/records/{id}/edit") => get(edit::edit_form),
+        ("POST", "/records/{id}/edit") => post(edit::edit_save),
         ("GET", "/evidence") => get(evidence::list),
         ("GET", "/evidence/new") => get(evidence::upload_form),
         ("POST", "/evidence/new") => post(evidence::upload),

@@ -84,6 +84,7 @@ fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
         | ("GET", "/records")
         | ("GET", "/records/{id}")
         | ("GET", "/records/{id}/history")
+        | ("GET" | "POST", "/records/{id}/edit")
         | ("GET", "/evidence")
         | ("GET" | "POST", "/evidence/new")
         | ("GET", "/evidence/{id}")

@@ -2,6 +2,7 @@
 //! pages, and the access-control matrix over every route.
 
 mod access;
+mod edit;
 mod evidence;
 mod flows;
 mod tls;

@@ -1,0 +1,254 @@
+//! Editing a record through its form: saved, refused with the reason, refused when someone
+//! changed the record meanwhile, and conflicts settled only when the person says so.
+
+use std::path::{Path, PathBuf};
+
+use khronika_app::LockedVault;
+use khronika_app::records::RecordView;
+use khronika_domain::RecordId;
+
+use super::*;
+
+/// The value of the hidden `heads` field of an edit form.
+fn heads(body: &str) -> String {
+    let at = body.find("name=\"heads\" value=\"").expect("a heads field") + 20;
+    body[at..at + body[at..].find('"').unwrap()].to_owned()
+}
+
+/// The value of a one-line field of a form.
+fn field(body: &str, name: &str) -> String {
+    let pat = format!("name=\"{name}\" value=\"");
+    let at = body.find(&pat).expect("the field") + pat.len();
+    body[at..at + body[at..].find('"').unwrap()].to_owned()
+}
+
+fn view(s: &Server, id: &str) -> RecordView {
+    let v = s.web.locked().unwrap().unlock(&pass()).unwrap();
+    let mut v = v;
+    v.record(&RecordId::parse(id).unwrap()).unwrap()
+}
+
+fn pass() -> khronika_crypto::Passphrase {
+    khronika_crypto::Passphrase::new(PASS.to_owned())
+}
+
+/// Copy what `from` has and `to` lacks (objects and logs), as a shared mirror would.
+fn copy_new(from: &Path, to: &Path) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    for top in ["objects", "log"] {
+        let mut files = Vec::new();
+        walk(&from.join(top), &mut files);
+        for f in files {
+            let dest = to.join(f.strip_prefix(from).unwrap());
+            if !dest.exists() {
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(&f, &dest).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_record_is_edited_through_its_form_and_concurrent_work_is_kept() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    let r = b
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[("title", "Detention in Urus-Martan")],
+        )
+        .await;
+    let case = r.location().trim_start_matches("/cases/").to_owned();
+    let form = format!("/records/{case}/edit");
+
+    // The form shows every field with its control; saving stores a revision.
+    let page = b.get(&s, &form).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("name=\"f.title\" value=\"Detention in Urus-Martan\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<textarea name=\"f.summary\""));
+    let opened = heads(&page.body);
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("heads", &opened),
+                ("f.title", "Detention and torture in Urus-Martan"),
+                ("f.summary", "Two brothers taken from home at night."),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, format!("/cases/{case}").as_str()),
+        "{}",
+        r.body
+    );
+    let v = view(&s, &case);
+    assert_eq!(
+        v.folded.value["title"],
+        "Detention and torture in Urus-Martan"
+    );
+    assert_eq!(
+        v.folded.value["summary"],
+        "Two brothers taken from home at night."
+    );
+    assert_eq!(v.folded.revisions, 2);
+
+    // A form opened before that save: refused, nothing stored, their value shown.
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("heads", &opened), ("f.title", "A stale title")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("while you were editing"), "{}", r.body);
+    assert!(r.body.contains("<q>A stale title</q>"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("value=\"Detention and torture in Urus-Martan\""),
+        "the form shows the current value"
+    );
+    assert_eq!(view(&s, &case).folded.revisions, 2);
+
+    // Structured fields are JSON: broken JSON and a record the domain refuses are explained,
+    // the form keeps what was typed, and nothing is stored.
+    let now = heads(&b.get(&s, &form).await.body);
+    for (field, value, says) in [
+        (
+            "f.records",
+            "[\"E-unfinished",
+            "records: this is not valid JSON",
+        ),
+        (
+            "f.records",
+            "[\"P-00000000000000000000000000\"]",
+            "do not exist",
+        ),
+        ("f.title", "", "title"),
+    ] {
+        let r = b
+            .submit(&s, &form, &form, &[("heads", &now), (field, value)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{field}={value}: {}",
+            r.body
+        );
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+        assert_eq!(view(&s, &case).folded.revisions, 2);
+    }
+    // A form that does not say which version it edits (forged, or cut short): refused.
+    let r = b
+        .submit(&s, &form, &form, &[("f.title", "No version")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("which version"), "{}", r.body);
+    assert_eq!(view(&s, &case).folded.revisions, 2);
+    // Ids that are not a record's: 404.
+    assert_eq!(
+        b.get(&s, "/records/not-an-id/edit").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A second device edits the title while the office edits it too: a conflict, shown with
+    // both values, settled only when the box is ticked.
+    let root = s._dir.path().join("vault");
+    let second = s._dir.path().join("second");
+    s.web
+        .locked()
+        .unwrap()
+        .unlock(&pass())
+        .unwrap()
+        .enrol(Arc::new(OsFs), &second)
+        .unwrap();
+    {
+        let mut field = LockedVault::open(Arc::new(OsFs), &second)
+            .unwrap()
+            .unlock(&pass())
+            .unwrap();
+        let id = RecordId::parse(&case).unwrap();
+        let mut value =
+            serde_json::to_value(field.record(&id).unwrap().folded.record.unwrap()).unwrap();
+        value["title"] = "Title from the field".into();
+        field
+            .edit_record(serde_json::from_value(value).unwrap(), &[])
+            .unwrap();
+    }
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("heads", &now), ("f.title", "Title from the office")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    copy_new(&second, &root);
+    let page = b.get(&s, &form).await;
+    assert!(page.body.contains("Title from the field"), "{}", page.body);
+    assert!(
+        page.body.contains("name=\"resolve.title\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(view(&s, &case).folded.conflicts.len(), 1);
+    // Another field saved, the title left as the form showed it, the box not ticked: the
+    // conflict stays for a person to settle.
+    let now = heads(&page.body);
+    let shown = field(&page.body, "f.title");
+    assert!(shown.starts_with("Title from the"), "{shown}");
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("heads", &now),
+                ("f.title", &shown),
+                ("f.summary", "Edited."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(view(&s, &case).folded.conflicts.len(), 1);
+    // Ticked (or the value changed): settled.
+    let now = heads(&b.get(&s, &form).await.body);
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("heads", &now),
+                ("f.title", "Title agreed"),
+                ("resolve.title", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let v = view(&s, &case);
+    assert!(v.folded.conflicts.is_empty(), "{:?}", v.folded.conflicts);
+    assert_eq!(v.folded.value["title"], "Title agreed");
+}
