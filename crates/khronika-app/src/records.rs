@@ -569,6 +569,70 @@ impl UnlockedVault {
         Ok(Some(rev))
     }
 
+    /// Create `records` in the compartment of case `case` and gather them into it, in one
+    /// commit: either all of it is stored or nothing is. Links are created beside the case
+    /// but not gathered (a case gathers what it is about; a link says how two of those relate).
+    pub fn add_to_case(
+        &mut self,
+        case: &RecordId,
+        records: Vec<Record>,
+    ) -> Result<Vec<RecordId>, AppError> {
+        self.require_role(Role::Documenter, "add records to a case")?;
+        let current = self.folded(case)?;
+        let Ok(Record::Case(mut gathering)) = current.record.clone() else {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("{case} is not a case you can read; `khronika list case` lists them"),
+            ));
+        };
+        let c = self.record_compartment(case)?;
+        self.newest_keys(c)?;
+        let mut records = records;
+        for r in &mut records {
+            self.place(c, r)?;
+        }
+        let ids: Vec<RecordId> = records.iter().map(Record::id).collect();
+        gathering.records.extend(
+            ids.iter()
+                .copied()
+                .filter(|id| id.kind() != RecordKind::Link),
+        );
+        let mut updated = Record::Case(gathering);
+        self.place(c, &mut updated)?;
+        let set = RecordSet::from_records(records.iter().cloned().chain([updated.clone()]));
+        if let Err(errors) = set.validate() {
+            return Err(invalid("the records are not valid", &errors));
+        }
+        let known = self.known_references(&set)?;
+        if let Err(errors) = set.check_references(|id| known.contains(id)) {
+            return Err(invalid(
+                "the records refer to records that do not exist",
+                &errors,
+            ));
+        }
+        for id in &ids {
+            if self.record_exists(id)? {
+                return Err(AppError::new(
+                    ErrorCode::Invalid,
+                    format!("record {id} exists already; edit it instead"),
+                ));
+            }
+        }
+        let edit = current
+            .edit(&updated, &[])
+            .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+        for r in &records {
+            let fields =
+                changes(None, r).map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;
+            self.stage_revision(c, r.id(), vec![], fields)?;
+        }
+        if !edit.is_empty() {
+            self.stage_revision(c, *case, edit.supersedes, edit.fields)?;
+        }
+        self.commit_staged()?;
+        Ok(ids)
+    }
+
     /// The compartment a record (or the event defining an act) lives in.
     pub fn record_compartment(&mut self, id: &RecordId) -> Result<CompartmentId, AppError> {
         let found = self.find_in_indexes(|c, index| Ok(index.owner(id)?.map(|_| c)))?;

@@ -136,34 +136,22 @@ fn bad(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::Invalid, message)
 }
 
-fn record(v: Value) -> Result<Record, AppError> {
+pub(crate) fn record(v: Value) -> Result<Record, AppError> {
     serde_json::from_value(v)
         .map_err(|e| bad(format!("the form does not make a valid record: {e}")))
 }
 
-/// Add the records to the case's compartment and gather them into the case, in one change.
-fn add_to_case(
+/// Add the records to the case's compartment and gather them into the case, in one commit.
+pub(crate) fn add_to_case(
     v: &mut UnlockedVault,
     case: &RecordId,
     records: Vec<Record>,
 ) -> Result<(), AppError> {
-    let view = v.record(case)?;
-    let Ok(Record::Case(mut c)) = view.folded.record.clone() else {
-        return Err(AppError::new(
-            ErrorCode::NotFound,
-            format!("{case} is not a case you can read"),
-        ));
-    };
-    let compartment = v.record_compartment(case)?;
-    let ids: Vec<RecordId> = records.iter().map(Record::id).collect();
-    v.create_records(compartment, records)?;
-    c.records.extend(ids);
-    v.edit_record(Record::Case(c), &[])?;
-    Ok(())
+    v.add_to_case(case, records).map(|_| ())
 }
 
 /// The case a form is for, refused (404) unless this member can read it.
-async fn readable_case(
+pub(crate) async fn readable_case(
     web: &Arc<Web>,
     s: &Arc<super::sessions::Session>,
     headers: &HeaderMap,
@@ -176,7 +164,7 @@ async fn readable_case(
     Ok(cid)
 }
 
-fn case_id(headers: &HeaderMap, id: &str) -> Result<RecordId, Shown> {
+pub(crate) fn case_id(headers: &HeaderMap, id: &str) -> Result<RecordId, Shown> {
     RecordId::parse(id)
         .ok()
         .filter(|r| r.kind() == RecordKind::Case)

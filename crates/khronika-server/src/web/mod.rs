@@ -20,6 +20,7 @@
 
 pub mod admin;
 pub mod edit;
+pub mod entities;
 pub mod error;
 pub mod evidence;
 pub mod forms;

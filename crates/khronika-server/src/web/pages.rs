@@ -455,7 +455,7 @@ pub struct Row {
     pub updated: String,
 }
 
-fn rows(t: &Tr, list: &[RecordSummary]) -> Vec<Row> {
+pub(crate) fn rows(t: &Tr, list: &[RecordSummary]) -> Vec<Row> {
     list.iter()
         .map(|r| Row {
             id: r.id.clone(),
@@ -595,14 +595,14 @@ pub fn show(v: &Value) -> String {
 
 #[derive(Template)]
 #[template(path = "list.html")]
-struct ListPage {
-    c: Chrome,
-    title: &'static str,
-    q: String,
-    kind: String,
-    kinds: Vec<&'static str>,
-    rows: Vec<Row>,
-    new_case: bool,
+pub(crate) struct ListPage {
+    pub(crate) c: Chrome,
+    pub(crate) title: &'static str,
+    pub(crate) q: String,
+    pub(crate) kind: String,
+    pub(crate) kinds: Vec<&'static str>,
+    pub(crate) rows: Vec<Row>,
+    pub(crate) new_case: bool,
 }
 
 /// The list filters.
@@ -614,7 +614,7 @@ pub struct ListQuery {
     kind: String,
 }
 
-fn filtered(list: Vec<RecordSummary>, q: &str) -> Vec<RecordSummary> {
+pub(crate) fn filtered(list: Vec<RecordSummary>, q: &str) -> Vec<RecordSummary> {
     let q = q.trim().to_lowercase();
     if q.is_empty() {
         return list;
@@ -830,6 +830,8 @@ struct CasePage {
     units: Vec<(String, String)>,
     interventions: Vec<(String, String)>,
     gathered: Vec<(String, String, String)>,
+    /// Links with an end at the case or its events: (link id, from, how, to).
+    links: Vec<(String, String, String, String)>,
     missing: Vec<String>,
     writer: bool,
 }
@@ -907,7 +909,35 @@ pub async fn case(
         .collect();
     events.sort_by(|a, b| a.date.cmp(&b.date));
     let case = &page.case;
+    let mut labels: Vec<(String, String)> = vec![label_of(case)];
+    labels.extend(
+        page.gathered
+            .iter()
+            .map(|g| (g.id.to_string(), g.label.clone())),
+    );
+    labels.extend(page.persons.iter().chain(&page.units).map(label_of));
+    let name = |v: Option<&Value>| {
+        let id = v.map(show).unwrap_or_default();
+        labels
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map_or(id, |(_, l)| l.clone())
+    };
+    let links = page
+        .links
+        .iter()
+        .map(|l| {
+            let how = l.value.get("kind").map(show).unwrap_or_default();
+            (
+                l.id.to_string(),
+                name(l.value.get("from")),
+                c.t.s(&format!("link.{how}")).to_owned(),
+                name(l.value.get("to")),
+            )
+        })
+        .collect();
     let out = CasePage {
+        links,
         id: case.id.to_string(),
         label: label_of(case).1,
         summary: case.value.get("summary").map(show).unwrap_or_default(),

@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, admin, edit, evidence, forms, guard, headers, pages, search};
+use super::{Web, admin, edit, entities, evidence, forms, guard, headers, pages, search};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,16 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/cases/{id}/testimonies", Member(Action::Write)),
     spec("GET", "/cases/{id}/interventions", Member(Action::Write)),
     spec("POST", "/cases/{id}/interventions", Member(Action::Write)),
+    spec("GET", "/cases/{id}/persons", Member(Action::Write)),
+    spec("POST", "/cases/{id}/persons", Member(Action::Write)),
+    spec("GET", "/cases/{id}/units", Member(Action::Write)),
+    spec("POST", "/cases/{id}/units", Member(Action::Write)),
+    spec("GET", "/cases/{id}/sources", Member(Action::Write)),
+    spec("POST", "/cases/{id}/sources", Member(Action::Write)),
+    spec("GET", "/cases/{id}/links", Member(Action::Write)),
+    spec("POST", "/cases/{id}/links", Member(Action::Write)),
+    spec("GET", "/persons", Member(Action::Read)),
+    spec("GET", "/units", Member(Action::Read)),
     spec("GET", "/records", Member(Action::Read)),
     spec("GET", "/records/{id}", Member(Action::Read)),
     spec("GET", "/records/{id}/history", Member(Action::Read)),
@@ -110,6 +120,16 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("POST", "/cases/{id}/testimonies") => post(forms::testimony_create),
         ("GET", "/cases/{id}/interventions") => get(forms::intervention_form),
         ("POST", "/cases/{id}/interventions") => post(forms::intervention_create),
+        ("GET", "/cases/{id}/persons") => get(entities::person_form),
+        ("POST", "/cases/{id}/persons") => post(entities::person_create),
+        ("GET", "/cases/{id}/units") => get(entities::unit_form),
+        ("POST", "/cases/{id}/units") => post(entities::unit_create),
+        ("GET", "/cases/{id}/sources") => get(entities::source_form),
+        ("POST", "/cases/{id}/sources") => post(entities::source_create),
+        ("GET", "/cases/{id}/links") => get(entities::link_form),
+        ("POST", "/cases/{id}/links") => post(entities::link_create),
+        ("GET", "/persons") => get(entities::persons),
+        ("GET", "/units") => get(entities::units),
         ("GET", "/records") => get(pages::records),
         ("GET", "/records/{id}") => get(pages::record),
         ("GET", "/records/{id}/history") => get(pages::history),

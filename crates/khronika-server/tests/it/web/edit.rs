@@ -1,5 +1,6 @@
-//! Editing a record through its form: saved, refused with the reason, refused when someone
-//! changed the record meanwhile, and conflicts settled only when the person says so.
+//! Editing a record through its form (saved, refused with the reason, refused when someone
+//! changed the record meanwhile, conflicts settled only when the person says so), and the
+//! forms that add persons, units, sources and links to a case.
 
 use std::path::{Path, PathBuf};
 
@@ -251,4 +252,182 @@ async fn a_record_is_edited_through_its_form_and_concurrent_work_is_kept() {
     let v = view(&s, &case);
     assert!(v.folded.conflicts.is_empty(), "{:?}", v.folded.conflicts);
     assert_eq!(v.folded.value["title"], "Title agreed");
+}
+
+#[tokio::test]
+async fn persons_units_sources_and_links_are_added_to_a_case() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    let r = b
+        .submit(
+            &s,
+            "/cases/new",
+            "/cases/new",
+            &[("title", "Shelling of Samashki")],
+        )
+        .await;
+    let case = r.location().to_owned();
+    let gathered = |body: &str| {
+        let at = body
+            .find("id=\"gathered\"")
+            .expect("the case gathers records");
+        let end = at + body[at..].find("</ul>").unwrap();
+        body[at..end].to_owned()
+    };
+
+    // A unit from its form; the sex and unit-type pickers come from the vocabulary.
+    let form = format!("{case}/units");
+    let page = b.get(&s, &form).await;
+    let types = khronika_server::web::forms::terms("types_of_perpetrators", "en");
+    assert!(page.body.contains(&types[0].0), "{}", page.body);
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("name", "ОМОН МВД"), ("unit_type", &types[0].0)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let units = b.get(&s, "/units").await;
+    assert!(units.body.contains("ОМОН МВД"), "{}", units.body);
+    let unit_at = units.body.find("/records/U-").unwrap() + 9;
+    let unit = units.body[unit_at..unit_at + 28].to_owned();
+
+    // A person who served in it.
+    let form = format!("{case}/persons");
+    let page = b.get(&s, &form).await;
+    assert!(
+        page.body.contains(&unit),
+        "the unit is offered: {}",
+        page.body
+    );
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("given", "Руслан"),
+                ("surname", "Алиев"),
+                ("birth_year", "1979"),
+                ("unit", &unit),
+                ("role", "commander"),
+                ("position", "майор"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let persons = b.get(&s, "/persons").await;
+    assert!(persons.body.contains("Алиев"), "{}", persons.body);
+    assert!(!persons.body.contains("ОМОН"), "only persons are listed");
+    // A year that is not one: the form comes back with the reason; nothing is added.
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("surname", "Иванов"), ("birth_year", "eighties")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("birth_year"), "{}", r.body);
+    assert!(!b.get(&s, "/persons").await.body.contains("Иванов"));
+
+    // A source with an evidence file picked from the vault.
+    let action = b.upload_action(&s).await;
+    let r = b
+        .send_files(
+            &s,
+            &action,
+            &[(
+                "report.txt",
+                "text/plain",
+                b"A report of the shelling.".as_slice(),
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let evidence = r.location().trim_start_matches("/evidence/").to_owned();
+    let form = format!("{case}/sources");
+    let page = b.get(&s, &form).await;
+    assert!(page.body.contains(&evidence), "{}", page.body);
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[
+                ("title", "Memorial report, April 1995"),
+                ("date", "1995-04"),
+                ("reliability", "high"),
+                ("evidence", &evidence),
+                ("court", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = b.submit(&s, &form, &form, &[("title", "")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    // A link between two records of the case; a link to nothing is refused.
+    let page = b.get(&s, &case).await;
+    let g = gathered(&page.body);
+    for word in ["ОМОН МВД", "Алиев", "Memorial report"] {
+        assert!(g.contains(word), "{word}: {g}");
+    }
+    let source_at = g.find("/records/S-").unwrap() + 9;
+    let source = g[source_at..source_at + 28].to_owned();
+    let form = format!("{case}/links");
+    let case_id = case.trim_start_matches("/cases/").to_owned();
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("from", &source), ("kind", "supports"), ("to", &case_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = b
+        .submit(&s, &form, &form, &[("from", &source), ("kind", "supports")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = b
+        .submit(
+            &s,
+            &form,
+            &form,
+            &[("from", &source), ("kind", "sideways"), ("to", &unit)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // The link is beside the case, not gathered by it, and the case page shows it.
+    let page = b.get(&s, &case).await;
+    let links = &page.body[page.body.find("id=\"links\"").expect("a links section")..];
+    assert_eq!(links.matches("/records/L-").count(), 1, "{links}");
+    assert!(
+        links.contains("supports") && links.contains("Memorial report"),
+        "{links}"
+    );
+    assert!(!gathered(&page.body).contains("/records/L-"));
+    // Nothing half-stored by the refused forms: the case gathers exactly what was added.
+    let v = s.web.locked().unwrap().unlock(&pass()).unwrap();
+    let mut v = v;
+    let c = v
+        .record(&RecordId::parse(&case_id).unwrap())
+        .unwrap()
+        .folded;
+    assert_eq!(
+        c.value["records"].as_array().unwrap().len(),
+        3,
+        "{:?}",
+        c.value
+    );
+    assert_eq!(
+        v.list_records(Some(khronika_domain::RecordKind::Person))
+            .unwrap()
+            .len(),
+        1
+    );
 }
