@@ -20,7 +20,8 @@ pub enum Action {
     Read,
     /// Create and edit records, add evidence.
     Write,
-    /// Create compartments, grant and withdraw access to them.
+    /// Create compartments, grant and withdraw access to them; accept or reject the
+    /// quarantined entries of revoked devices.
     Coordinate,
     /// Add and remove members.
     Administer,
@@ -60,7 +61,7 @@ impl Action {
         match self {
             Action::Read => "read the vault",
             Action::Write => "create or change records and evidence",
-            Action::Coordinate => "manage compartments and grants",
+            Action::Coordinate => "manage compartments and grants, or review quarantined entries",
             Action::Administer => "manage members",
             Action::Panic => "erase this node's keys",
         }

@@ -245,6 +245,7 @@ impl UnlockedVault {
 
     /// Accept or reject one quarantined entry.
     pub fn decide(&mut self, device: DeviceId, index: u64, accept: bool) -> Result<(), AppError> {
+        self.may(crate::access::Action::Coordinate)?;
         let quarantined = self
             .quarantine()
             .iter()

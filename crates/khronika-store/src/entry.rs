@@ -56,6 +56,22 @@ pub mod entry_kind {
     pub const MEMBER_REVOKE: u8 = 8;
     /// A member opened records of a source-identities compartment (sealed under it).
     pub const SOURCE_OPENING: u8 = 9;
+
+    /// The kind's word, for people and for `--json` (as `khronika log` prints it).
+    pub fn name(kind: u8) -> &'static str {
+        match kind {
+            DEVICE_GENESIS => "device-genesis",
+            KEY_EPOCH => "key-epoch",
+            EVIDENCE_ADD => "evidence-added",
+            DEVICE_REVOKE => "device-revoked",
+            QUARANTINE_DECISION => "quarantine-decision",
+            RECORD_REVISION => "record-revision",
+            MEMBER_ADD => "member-added",
+            MEMBER_REVOKE => "member-removed",
+            SOURCE_OPENING => "source-opening",
+            _ => "unknown",
+        }
+    }
 }
 
 /// Kinds of objects an entry can list.

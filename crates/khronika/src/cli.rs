@@ -575,7 +575,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             if cli.json {
                 let j: Vec<_> = items
                     .iter()
-                    .map(|(l, t)| json!({"device": l.entry.body.device.to_hex(), "index": l.entry.body.index, "kind": kind_name(l.entry.body.kind),
+                    .map(|(l, t)| json!({"device": l.entry.body.device.to_hex(), "index": l.entry.body.index, "kind": entry_kind::name(l.entry.body.kind),
                                          "status": t.as_str(), "evidence": l.evidence.as_ref().map(|p| json!({"id": p.id, "name": p.name, "sha256": p.sha256}))}))
                     .collect();
                 output::json(&mut out, &json!(j)).map_err(stdout_err)?;
@@ -584,7 +584,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
             } else {
                 for (l, t) in &items {
                     let what = l.evidence.as_ref().map_or_else(
-                        || kind_name(l.entry.body.kind).to_owned(),
+                        || entry_kind::name(l.entry.body.kind).to_owned(),
                         |p| format!("{} {}", p.id, p.name),
                     );
                     output::line(
@@ -917,24 +917,13 @@ fn ls(v: &UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliErro
     Ok(())
 }
 
-fn kind_name(k: u8) -> &'static str {
-    match k {
-        entry_kind::DEVICE_GENESIS => "device-genesis",
-        entry_kind::KEY_EPOCH => "key-epoch",
-        entry_kind::EVIDENCE_ADD => "evidence-added",
-        entry_kind::DEVICE_REVOKE => "device-revoked",
-        entry_kind::QUARANTINE_DECISION => "quarantine-decision",
-        _ => "unknown",
-    }
-}
-
 fn log(v: &mut UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), CliError> {
     let mut items = Vec::new();
     for l in v.log_lines()? {
         let b = &l.entry.body;
         let hash = khronika_crypto::hash::to_hex(&l.entry.hash());
         if json {
-            let mut j = json!({"device": b.device.to_hex(), "index": b.index, "kind": kind_name(b.kind), "entry_sha256": hash,
+            let mut j = json!({"device": b.device.to_hex(), "index": b.index, "kind": entry_kind::name(b.kind), "entry_sha256": hash,
                                "compartment": b.compartment.to_hex(), "epoch": b.epoch, "objects": b.objects.len()});
             if let Some(p) = &l.evidence {
                 j["evidence"] = json!({"id": p.id, "name": p.name, "size": p.size, "sha256": p.sha256, "media_type": p.media_type, "time": p.time, "added_by": p.added_by, "clock": p.clock});
@@ -963,7 +952,7 @@ fn log(v: &mut UnlockedVault, json: bool, out: &mut impl Write) -> Result<(), Cl
                     "{}:{:<6} {:<15} {}  [{}]",
                     b.device.short(),
                     b.index,
-                    kind_name(b.kind),
+                    entry_kind::name(b.kind),
                     what,
                     &hash[..16]
                 ),

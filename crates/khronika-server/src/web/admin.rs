@@ -341,3 +341,118 @@ async fn done(
         Err(e) => Err(Shown(Lang::of(headers), e)),
     }
 }
+
+/// An entry of a revoked device, written after its cut-off, as the quarantine page lists it.
+pub struct QuarantineRow {
+    /// The device (full hex: the form sends it back).
+    pub device: String,
+    /// Its first characters, for people.
+    pub short: String,
+    /// The entry's position in the device's log.
+    pub index: u64,
+    /// What the entry is (`evidence-added`, `record-revision`…).
+    pub kind: &'static str,
+    /// For evidence this member can read: its name (made safe) and size.
+    pub evidence: Option<(String, String)>,
+    /// `quarantined` (awaiting review), `trusted` (accepted) or `rejected`.
+    pub status: &'static str,
+    /// The words key of the status.
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "quarantine.html")]
+struct QuarantinePage {
+    c: Chrome,
+    rows: Vec<QuarantineRow>,
+    error: Option<String>,
+}
+
+async fn quarantine_page(
+    web: &Arc<Web>,
+    s: &Arc<Session>,
+    headers: &HeaderMap,
+    error: Option<String>,
+) -> Result<Response, Shown> {
+    let c = Chrome::new(headers, Some(&s.csrf), "/quarantine");
+    let t = c.t;
+    let rows = web
+        .read(s, move |v| {
+            Ok(v.quarantine()
+                .into_iter()
+                .map(|(l, trust)| {
+                    let b = &l.entry.body;
+                    QuarantineRow {
+                        device: b.device.to_hex(),
+                        short: b.device.short(),
+                        index: b.index,
+                        kind: khronika_store::entry::entry_kind::name(b.kind),
+                        evidence: l
+                            .evidence
+                            .as_ref()
+                            .map(|p| (super::evidence::safe_name(&p.name), t.number(p.size))),
+                        status: trust.as_str(),
+                        label: format!("trust.{}", trust.as_str()),
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .await
+        .map_err(shown(headers))?;
+    let refused = error.is_some();
+    Ok(render_form(&QuarantinePage { c, rows, error }, refused))
+}
+
+/// The entries that revoked devices wrote after their cut-off, to accept or reject.
+pub async fn quarantine(
+    State(web): State<Arc<Web>>,
+    Extension(Authed(s)): Extension<Authed>,
+    headers: HeaderMap,
+) -> Result<Response, Shown> {
+    quarantine_page(&web, &s, &headers, None).await
+}
+
+/// The decision form's fields.
+#[derive(Deserialize)]
+pub struct Decision {
+    #[serde(default)]
+    device: String,
+    #[serde(default)]
+    index: String,
+    #[serde(default)]
+    decision: String,
+}
+
+/// Accept or reject one quarantined entry.
+pub async fn decide(
+    State(web): State<Arc<Web>>,
+    Extension(Authed(s)): Extension<Authed>,
+    headers: HeaderMap,
+    Form(f): Form<Decision>,
+) -> Result<Response, Shown> {
+    let accept = match f.decision.as_str() {
+        "accept" => true,
+        "reject" => false,
+        _ => {
+            let e = "choose to accept or reject the entry".to_owned();
+            return quarantine_page(&web, &s, &headers, Some(e)).await;
+        }
+    };
+    let Ok(index) = f.index.trim().parse::<u64>() else {
+        let e = format!("`{}` is not an entry's position", f.index);
+        return quarantine_page(&web, &s, &headers, Some(e)).await;
+    };
+    let decided = web
+        .write(&s, move |v| {
+            let device = v.find_device(&f.device)?;
+            v.decide(device, index, accept)
+        })
+        .await;
+    match decided {
+        Ok(()) => Ok(Redirect::to("/quarantine").into_response()),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::FORBIDDEN => {
+            quarantine_page(&web, &s, &headers, Some(e.message)).await
+        }
+        Err(e) => Err(Shown(Lang::of(&headers), e)),
+    }
+}

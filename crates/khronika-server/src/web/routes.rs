@@ -95,6 +95,8 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("GET", "/admin/compartments", Member(Action::Coordinate)),
     spec("POST", "/admin/compartments", Member(Action::Coordinate)),
     spec("POST", "/admin/grants", Member(Action::Coordinate)),
+    spec("GET", "/quarantine", Member(Action::Coordinate)),
+    spec("POST", "/quarantine", Member(Action::Coordinate)),
     spec("GET", "/panic", Member(Action::Panic)),
     spec("POST", "/panic", Member(Action::Panic)),
 ];
@@ -147,6 +149,8 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("GET", "/admin/compartments") => get(admin::compartments),
         ("POST", "/admin/compartments") => post(admin::compartment_create),
         ("POST", "/admin/grants") => post(admin::grant),
+        ("GET", "/quarantine") => get(admin::quarantine),
+        ("POST", "/quarantine") => post(admin::decide),
         ("GET", "/panic") => get(pages::panic_form),
         ("POST", "/panic") => post(pages::panic),
         _ => get(pages::not_found),

@@ -2,8 +2,6 @@
 //! changed the record meanwhile, conflicts settled only when the person says so), and the
 //! forms that add persons, units, sources and links to a case.
 
-use std::path::{Path, PathBuf};
-
 use khronika_app::LockedVault;
 use khronika_app::records::RecordView;
 use khronika_domain::RecordId;
@@ -27,35 +25,6 @@ fn view(s: &Server, id: &str) -> RecordView {
     let v = s.web.locked().unwrap().unlock(&pass()).unwrap();
     let mut v = v;
     v.record(&RecordId::parse(id).unwrap()).unwrap()
-}
-
-fn pass() -> khronika_crypto::Passphrase {
-    khronika_crypto::Passphrase::new(PASS.to_owned())
-}
-
-/// Copy what `from` has and `to` lacks (objects and logs), as a shared mirror would.
-fn copy_new(from: &Path, to: &Path) {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    for top in ["objects", "log"] {
-        let mut files = Vec::new();
-        walk(&from.join(top), &mut files);
-        for f in files {
-            let dest = to.join(f.strip_prefix(from).unwrap());
-            if !dest.exists() {
-                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-                std::fs::copy(&f, &dest).unwrap();
-            }
-        }
-    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod access;
 mod edit;
 mod evidence;
 mod flows;
+mod quarantine;
 mod tls;
 
 use std::collections::BTreeMap;
@@ -286,4 +287,34 @@ pub async fn log_in(s: &Server, code: &str, pass: &str) -> (Browser, Resp) {
         )
         .await;
     (b, r)
+}
+
+/// The test passphrase.
+pub fn pass() -> khronika_crypto::Passphrase {
+    khronika_crypto::Passphrase::new(PASS.to_owned())
+}
+
+/// Copy what `from` has and `to` lacks (objects and logs), as a shared mirror would.
+pub fn copy_new(from: &std::path::Path, to: &std::path::Path) {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    for top in ["objects", "log"] {
+        let mut files = Vec::new();
+        walk(&from.join(top), &mut files);
+        for f in files {
+            let dest = to.join(f.strip_prefix(from).unwrap());
+            if !dest.exists() {
+                std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                std::fs::copy(&f, &dest).unwrap();
+            }
+        }
+    }
 }
