@@ -109,6 +109,19 @@ try {
   await expectText('Statement of W-17', 'the case page');
   await shot('case');
 
+  // A person added from the case, then the case edited through its form.
+  await page.goto(`${caseUrl}/persons`);
+  await page.fill('input[name=given]', 'Магомед');
+  await page.fill('input[name=surname]', 'Исаев');
+  await submit('form[action$="/persons"]');
+  await expectText('Исаев', 'the case page after adding a person');
+  await Promise.all([page.waitForLoadState('load'), page.click('a[href$="/edit"]')]);
+  await page.fill('input[name="f.title"]', 'Задержания в Ачхой-Мартане, декабрь 2014');
+  await shot('edit');
+  await submit('form[action$="/edit"]');
+  if (page.url() !== caseUrl) fail(`after saving the edit: ${page.url()}, not ${caseUrl}`);
+  await expectText('декабрь 2014', 'the edited case');
+
   // Evidence: upload, custody, byte-exact download.
   const bytes = readFileSync(file);
   await page.goto(`${base}/evidence/new`);

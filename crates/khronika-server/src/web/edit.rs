@@ -81,8 +81,60 @@ const LONG_TEXT: &[&str] = &["summary", "description", "notes", "transcript", "n
 /// Fields that are structured when set, though empty now.
 const STRUCTURED: &[&str] = &["reply", "next_step", "provider", "given_by"];
 
+/// The order fields are shown in (the rest follow, by name); each has its words
+/// (`field.<name>`) in both languages.
+const ORDER: &[&str] = &[
+    "title",
+    "names",
+    "pseudonym",
+    "addressee",
+    "kind",
+    "source_type",
+    "unit_type",
+    "date",
+    "place",
+    "sex",
+    "birth_year",
+    "from",
+    "to",
+    "summary",
+    "description",
+    "transcript",
+    "acts",
+    "involvements",
+    "memberships",
+    "parent",
+    "provider",
+    "given_by",
+    "relation",
+    "interview",
+    "reliability",
+    "language",
+    "evidence",
+    "consent",
+    "filed_by",
+    "filed",
+    "reference",
+    "deadline",
+    "status",
+    "reply",
+    "next_step",
+    "concerns",
+    "records",
+    "responsible",
+    "compartment",
+    "notes",
+    "note",
+];
+
+/// Fields shown but not edited here: (kind, field). A case's compartment is where it is
+/// stored; it moves only by export and import.
+const FIXED: &[(RecordKind, &str)] = &[(RecordKind::Case, "compartment")];
+
 /// The control a field is edited with.
 pub enum Widget {
+    /// Shown, not edited.
+    Fixed,
     /// One line of text.
     Line,
     /// Paragraphs.
@@ -101,6 +153,8 @@ pub enum Widget {
 pub struct EditField {
     /// The field's name.
     pub name: String,
+    /// What to call it, in the page's language.
+    pub label: String,
     /// Its control.
     pub widget: Widget,
     /// Its current value as the control shows it.
@@ -152,6 +206,9 @@ fn heads(view: &RecordView) -> String {
 
 /// The control for `field` whose current value is `v`.
 fn widget(t: &Tr, kind: RecordKind, field: &str, v: &Value) -> Widget {
+    if FIXED.contains(&(kind, field)) {
+        return Widget::Fixed;
+    }
     if let Some((_, _, list)) = TERM_FIELDS
         .iter()
         .find(|(k, f, _)| *k == kind && *f == field)
@@ -222,8 +279,14 @@ enum Sent<'a> {
 /// The form's fields for `view`.
 fn fields(t: &Tr, view: &RecordView, sent: Sent<'_>) -> Vec<EditField> {
     let kind = view.folded.id.kind();
-    full_value(view)
-        .into_iter()
+    let mut all: Vec<(String, Value)> = full_value(view).into_iter().collect();
+    all.sort_by_key(|(name, _)| {
+        (
+            ORDER.iter().position(|o| o == name).unwrap_or(ORDER.len()),
+            name.clone(),
+        )
+    });
+    all.into_iter()
         .map(|(name, v)| {
             let widget = widget(t, kind, &name, &v);
             let current = shown_value(&widget, &v);
@@ -254,6 +317,9 @@ fn fields(t: &Tr, view: &RecordView, sent: Sent<'_>) -> Vec<EditField> {
                 .unwrap_or_default();
             EditField {
                 mine,
+                label: t
+                    .get(&format!("field.{name}"))
+                    .map_or_else(|| name.clone(), str::to_owned),
                 name,
                 widget,
                 value,
@@ -302,7 +368,7 @@ pub async fn edit_form(
         .read(&s, move |v| v.record(&rid))
         .await
         .map_err(shown(&headers))?;
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/records/{id}/edit"));
+    let c = Chrome::for_session(&headers, &s, &format!("/records/{id}/edit"));
     Ok(render(&page(c, &view, Sent::Nothing, None)))
 }
 
@@ -347,6 +413,7 @@ fn from_form(
             _ => Value::Null,
         };
         let value = match w {
+            Widget::Fixed => current,
             Widget::Check => json!(true),
             Widget::Term(..) => match raw.split_once(' ') {
                 Some((list, code)) => json!({"list": list, "code": code}),
@@ -411,7 +478,7 @@ pub async fn edit_save(
         })
         .await
         .map_err(shown(&headers))?;
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/records/{id}/edit"));
+    let c = Chrome::for_session(&headers, &s, &format!("/records/{id}/edit"));
     let (status, page) = match saved {
         Saved::Done => {
             let to = if rid.kind() == RecordKind::Case {
@@ -454,6 +521,9 @@ mod tests {
                         }
                     }
                 }
+            }
+            for field in ORDER {
+                assert!(t.get(&format!("field.{field}")).is_some(), "field.{field}");
             }
             for (kind, field, list) in TERM_FIELDS {
                 match widget(&t, *kind, field, &Value::Null) {

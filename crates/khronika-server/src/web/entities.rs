@@ -130,11 +130,7 @@ async fn entity_page(
     error: Option<String>,
 ) -> Result<Response, Shown> {
     let cid = case_id(headers, &case)?;
-    let c = Chrome::new(
-        headers,
-        Some(&s.csrf),
-        &format!("/cases/{case}/{}", entity.path()),
-    );
+    let c = Chrome::for_session(headers, &s, &format!("/cases/{case}/{}", entity.path()));
     let pickers = web
         .read(s, move |v| pickers(v, &cid))
         .await
@@ -326,7 +322,7 @@ async fn list_of(
         RecordKind::Person => ("/persons", "nav.persons"),
         _ => ("/units", "nav.units"),
     };
-    let c = Chrome::new(&headers, Some(&s.csrf), path);
+    let c = Chrome::for_session(&headers, &s, path);
     let list = web
         .read(&s, move |v| v.list_records(Some(kind)))
         .await

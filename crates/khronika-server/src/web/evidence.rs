@@ -112,7 +112,7 @@ pub async fn list(
     Extension(Authed(s)): Extension<Authed>,
     headers: HeaderMap,
 ) -> Result<Response, Shown> {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/evidence");
+    let c = Chrome::for_session(&headers, &s, "/evidence");
     let t = c.t;
     let (items, upload) = web
         .read(&s, |v| {
@@ -150,7 +150,7 @@ pub async fn upload_form(
     Extension(Authed(s)): Extension<Authed>,
     headers: HeaderMap,
 ) -> Response {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/evidence/new");
+    let c = Chrome::for_session(&headers, &s, "/evidence/new");
     render(&UploadPage {
         c,
         max_mib: web.config.max_upload >> 20,
@@ -318,7 +318,7 @@ pub async fn item(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Shown> {
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/evidence/{id}"));
+    let c = Chrome::for_session(&headers, &s, &format!("/evidence/{id}"));
     let lookup = id.clone();
     let (rec, author) = web
         .read(&s, move |v| {

@@ -73,7 +73,7 @@ async fn event_page(
     error: Option<String>,
 ) -> Result<Response, Shown> {
     let cid = case_id(headers, &case)?;
-    let c = Chrome::new(headers, Some(&s.csrf), &format!("/cases/{case}/events"));
+    let c = Chrome::for_session(headers, &s, &format!("/cases/{case}/events"));
     let lang = c.t.lang.code();
     // One read: the case must be readable, and the pickers need its vault's persons and units.
     let (persons, units) = web
@@ -264,11 +264,7 @@ pub async fn testimony_form(
     Path(case): Path<String>,
 ) -> Result<Response, Shown> {
     readable_case(&web, &s, &headers, &case).await?;
-    let c = Chrome::new(
-        &headers,
-        Some(&s.csrf),
-        &format!("/cases/{case}/testimonies"),
-    );
+    let c = Chrome::for_session(&headers, &s, &format!("/cases/{case}/testimonies"));
     Ok(render(&TestimonyPage {
         c,
         case,
@@ -327,11 +323,7 @@ pub async fn testimony_create(
     match made {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let c = Chrome::new(
-                &headers,
-                Some(&s.csrf),
-                &format!("/cases/{case}/testimonies"),
-            );
+            let c = Chrome::for_session(&headers, &s, &format!("/cases/{case}/testimonies"));
             let mut r = render(&TestimonyPage {
                 c,
                 case,
@@ -378,11 +370,7 @@ pub async fn intervention_form(
     Path(case): Path<String>,
 ) -> Result<Response, Shown> {
     readable_case(&web, &s, &headers, &case).await?;
-    let c = Chrome::new(
-        &headers,
-        Some(&s.csrf),
-        &format!("/cases/{case}/interventions"),
-    );
+    let c = Chrome::for_session(&headers, &s, &format!("/cases/{case}/interventions"));
     let kinds = intervention_types(c.t.lang.code());
     Ok(render(&InterventionPage {
         c,
@@ -446,11 +434,7 @@ pub async fn intervention_create(
     match made {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{case}")).into_response()),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let c = Chrome::new(
-                &headers,
-                Some(&s.csrf),
-                &format!("/cases/{case}/interventions"),
-            );
+            let c = Chrome::for_session(&headers, &s, &format!("/cases/{case}/interventions"));
             let kinds = intervention_types(c.t.lang.code());
             Ok(render_form(
                 &InterventionPage {

@@ -215,5 +215,18 @@ async fn check(web: &Arc<Web>, access: Access, request: Request) -> Result<Reque
 /// Ask the app whether the session's member may do `action` (with their vault brought up to
 /// date first, so a role just changed counts).
 async fn authorise(web: &Arc<Web>, session: &Arc<Session>, action: Action) -> Result<(), WebError> {
-    web.read(session, move |v| v.may(action)).await
+    let (may, mask) = web
+        .read(session, move |v| {
+            let mask = Action::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| v.may(**a).is_ok())
+                .fold(0u8, |m, (i, _)| m | (1 << i));
+            Ok((v.may(action), mask))
+        })
+        .await?;
+    session
+        .allowed
+        .store(mask, std::sync::atomic::Ordering::Relaxed);
+    may.map_err(WebError::from)
 }

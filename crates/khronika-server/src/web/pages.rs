@@ -9,6 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use khronika_app::access::Action;
 use khronika_app::records::RecordSummary;
 use khronika_app::{AppError, ErrorCode};
 use khronika_crypto::{OsEntropy, Passphrase};
@@ -44,9 +45,33 @@ pub struct Chrome {
     pub csrf: Option<String>,
     /// This page's path.
     pub back: String,
+    /// What the member may do (bits of `Action::ALL`), to show only the links they can use.
+    pub allowed: u8,
 }
 
 impl Chrome {
+    /// The frame of a page at `back` for a logged-in session.
+    pub fn for_session(headers: &HeaderMap, s: &super::sessions::Session, back: &str) -> Chrome {
+        let mut c = Chrome::new(headers, Some(&s.csrf), back);
+        c.allowed = s.allowed.load(std::sync::atomic::Ordering::Relaxed);
+        c
+    }
+
+    /// Whether the member may `what` (`write`, `coordinate`, `administer`), for the
+    /// navigation and the buttons; the routes decide for themselves.
+    pub fn can(&self, what: &str) -> bool {
+        let action = match what {
+            "write" => Action::Write,
+            "coordinate" => Action::Coordinate,
+            "administer" => Action::Administer,
+            _ => return false,
+        };
+        Action::ALL
+            .iter()
+            .position(|a| *a == action)
+            .is_some_and(|i| self.allowed & (1 << i) != 0)
+    }
+
     /// The frame of a page at `back`, for a session with token `csrf`.
     pub fn new(headers: &HeaderMap, csrf: Option<&str>, back: &str) -> Chrome {
         Chrome {
@@ -55,6 +80,7 @@ impl Chrome {
             },
             csrf: csrf.map(str::to_owned),
             back: back.to_owned(),
+            allowed: 0,
         }
     }
 
@@ -106,6 +132,7 @@ pub fn error_page(lang: Lang, e: &WebError) -> Response {
         t: Tr { lang },
         csrf: None,
         back: "/".into(),
+        allowed: 0,
     };
     let mut r = render(&ErrorPage { c, e });
     *r.status_mut() = e.status;
@@ -488,7 +515,7 @@ pub async fn dashboard(
     Extension(Authed(s)): Extension<Authed>,
     headers: HeaderMap,
 ) -> Page {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/");
+    let c = Chrome::for_session(&headers, &s, "/");
     let t = c.t;
     let (all, due, mirrors) = web
         .read(&s, |v| {
@@ -631,7 +658,7 @@ pub async fn cases(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Page {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/cases");
+    let c = Chrome::for_session(&headers, &s, "/cases");
     let (list, writer) = web
         .read(&s, |v| {
             let writer = v.may(khronika_app::access::Action::Write).is_ok();
@@ -659,7 +686,7 @@ pub async fn records(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Page {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/records");
+    let c = Chrome::for_session(&headers, &s, "/records");
     let kind = match query.kind.as_str() {
         "" => None,
         k => Some(RecordKind::parse(k).ok_or_else(|| {
@@ -732,7 +759,7 @@ pub async fn record(
     Path(id): Path<String>,
 ) -> Page {
     let rid = parse_id(&headers, &id)?;
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/records/{id}"));
+    let c = Chrome::for_session(&headers, &s, &format!("/records/{id}"));
     let view = web
         .read(&s, move |v| v.record(&rid))
         .await
@@ -780,7 +807,7 @@ pub async fn history(
     Path(id): Path<String>,
 ) -> Page {
     let rid = parse_id(&headers, &id)?;
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/records/{id}/history"));
+    let c = Chrome::for_session(&headers, &s, &format!("/records/{id}/history"));
     let changes = web
         .read(&s, move |v| v.record_history(&rid, None))
         .await
@@ -853,7 +880,7 @@ pub async fn case(
     Path(id): Path<String>,
 ) -> Page {
     let rid = parse_id(&headers, &id)?;
-    let c = Chrome::new(&headers, Some(&s.csrf), &format!("/cases/{id}"));
+    let c = Chrome::for_session(&headers, &s, &format!("/cases/{id}"));
     let lang = c.t.lang.code();
     let (page, compartment, writer) = web
         .read(&s, move |v| {
@@ -982,7 +1009,7 @@ pub async fn case_form(
     Extension(Authed(s)): Extension<Authed>,
     headers: HeaderMap,
 ) -> Page {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/cases/new");
+    let c = Chrome::for_session(&headers, &s, "/cases/new");
     let compartments = web
         .read(&s, |v| Ok(writable_compartments(v)))
         .await
@@ -1049,7 +1076,7 @@ pub async fn case_create(
     match made {
         Ok(id) => Ok(Redirect::to(&format!("/cases/{id}")).into_response()),
         Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let c = Chrome::new(&headers, Some(&s.csrf), "/cases/new");
+            let c = Chrome::for_session(&headers, &s, "/cases/new");
             let compartments = web
                 .read(&s, |v| Ok(writable_compartments(v)))
                 .await
@@ -1077,7 +1104,7 @@ struct PanicPage {
 
 /// The panic button's one confirmation.
 pub async fn panic_form(Extension(Authed(s)): Extension<Authed>, headers: HeaderMap) -> Response {
-    let c = Chrome::new(&headers, Some(&s.csrf), "/panic");
+    let c = Chrome::for_session(&headers, &s, "/panic");
     render(&PanicPage { c, done: None })
 }
 

@@ -110,7 +110,7 @@ pub async fn search(
     );
     let fuzzy = get("fuzzy") == "1";
     let back = "/search".to_owned();
-    let c = Chrome::new(&headers, Some(&s.csrf), &back);
+    let c = Chrome::for_session(&headers, &s, &back);
     let t = c.t;
     let searched = params.iter().any(|(_, v)| !v.trim().is_empty());
     let mut page = SearchPage {

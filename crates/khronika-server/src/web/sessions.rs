@@ -49,6 +49,9 @@ pub struct Session {
     pub vault: Mutex<(UnlockedVault, super::Fingerprint)>,
     /// The token every form of this session carries.
     pub csrf: String,
+    /// What the member may do, as of their last request: bit `i` is `Action::ALL[i]`. For
+    /// the navigation only; every route is decided by the app on its own.
+    pub allowed: std::sync::atomic::AtomicU8,
     created: Instant,
     last_seen: Mutex<Instant>,
 }
@@ -98,6 +101,7 @@ impl Sessions {
             key,
             vault: Mutex::new((vault, loaded_at)),
             csrf: random_token()?,
+            allowed: std::sync::atomic::AtomicU8::new(0),
             created: Instant::now(),
             last_seen: Mutex::new(Instant::now()),
         };

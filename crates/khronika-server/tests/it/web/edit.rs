@@ -52,6 +52,10 @@ async fn a_record_is_edited_through_its_form_and_concurrent_work_is_kept() {
         page.body
     );
     assert!(page.body.contains("<textarea name=\"f.summary\""));
+    assert!(
+        !page.body.contains("name=\"f.compartment\""),
+        "the compartment is not edited here"
+    );
     let opened = heads(&page.body);
     let r = b
         .submit(
@@ -62,6 +66,8 @@ async fn a_record_is_edited_through_its_form_and_concurrent_work_is_kept() {
                 ("heads", &opened),
                 ("f.title", "Detention and torture in Urus-Martan"),
                 ("f.summary", "Two brothers taken from home at night."),
+                // Shown but not editable: a forged value is ignored.
+                ("f.compartment", "elsewhere"),
             ],
         )
         .await;
@@ -81,6 +87,8 @@ async fn a_record_is_edited_through_its_form_and_concurrent_work_is_kept() {
         "Two brothers taken from home at night."
     );
     assert_eq!(v.folded.revisions, 2);
+    assert_ne!(v.folded.value["compartment"], "elsewhere");
+    assert_eq!(view(&s, &case).compartment, v.compartment);
 
     // A form opened before that save: refused, nothing stored, their value shown.
     let r = b

@@ -924,3 +924,41 @@ async fn an_intervention_with_a_deadline_soon_is_on_the_overview() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_navigation_shows_each_member_only_what_their_role_allows() {
+    let s = server();
+    let (mut admin, _) = set_up(&s).await;
+    let nav = |body: &str| {
+        let at = body.find("<nav>").unwrap();
+        body[at..at + body[at..].find("</nav>").unwrap()].to_owned()
+    };
+    let n = nav(&admin.get(&s, "/").await.body);
+    for link in [
+        "/admin/members",
+        "/admin/compartments",
+        "/quarantine",
+        "/panic",
+    ] {
+        assert!(n.contains(link), "{link}: {n}");
+    }
+    let viewer = {
+        let mut v = s.web.locked().unwrap().unlock(&pass()).unwrap();
+        let weak = khronika_crypto::kdf::Argon2Params::weak_for_tests();
+        v.add_member("viewer", khronika_app::members::Role::Viewer, &pass(), weak)
+            .unwrap()
+            .short()
+    };
+    let (mut b, r) = log_in(&s, &viewer, PASS).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let n = nav(&b.get(&s, "/").await.body);
+    for link in ["/admin/members", "/admin/compartments", "/quarantine"] {
+        assert!(!n.contains(link), "{link} shown to a viewer: {n}");
+    }
+    assert!(n.contains("/panic") && n.contains("/cases"), "{n}");
+    // Hidden is not the protection: the route refuses on its own.
+    assert_eq!(
+        b.get(&s, "/admin/members").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
