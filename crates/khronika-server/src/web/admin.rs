@@ -47,7 +47,7 @@ async fn members_page(
     added: Option<String>,
     error: Option<String>,
 ) -> Result<Response, Shown> {
-    let c = Chrome::for_session(headers, &s, "/admin/members");
+    let c = Chrome::for_session(headers, s, "/admin/members");
     let members = web
         .read(s, |v| {
             Ok(v.members()
@@ -211,7 +211,7 @@ async fn compartments_page(
     headers: &HeaderMap,
     error: Option<String>,
 ) -> Result<Response, Shown> {
-    let c = Chrome::for_session(headers, &s, "/admin/compartments");
+    let c = Chrome::for_session(headers, s, "/admin/compartments");
     let (compartments, members) = web
         .read(s, |v| {
             let members = v.members();
@@ -374,7 +374,7 @@ async fn quarantine_page(
     headers: &HeaderMap,
     error: Option<String>,
 ) -> Result<Response, Shown> {
-    let c = Chrome::for_session(headers, &s, "/quarantine");
+    let c = Chrome::for_session(headers, s, "/quarantine");
     let t = c.t;
     let rows = web
         .read(s, move |v| {

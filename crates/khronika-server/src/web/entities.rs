@@ -130,7 +130,7 @@ async fn entity_page(
     error: Option<String>,
 ) -> Result<Response, Shown> {
     let cid = case_id(headers, &case)?;
-    let c = Chrome::for_session(headers, &s, &format!("/cases/{case}/{}", entity.path()));
+    let c = Chrome::for_session(headers, s, &format!("/cases/{case}/{}", entity.path()));
     let pickers = web
         .read(s, move |v| pickers(v, &cid))
         .await

@@ -73,7 +73,7 @@ async fn event_page(
     error: Option<String>,
 ) -> Result<Response, Shown> {
     let cid = case_id(headers, &case)?;
-    let c = Chrome::for_session(headers, &s, &format!("/cases/{case}/events"));
+    let c = Chrome::for_session(headers, s, &format!("/cases/{case}/events"));
     let lang = c.t.lang.code();
     // One read: the case must be readable, and the pickers need its vault's persons and units.
     let (persons, units) = web
