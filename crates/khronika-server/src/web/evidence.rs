@@ -167,6 +167,125 @@ fn too_large(max: u64) -> WebError {
     )
 }
 
+/// What an empty upload named `upload` (a file input sent without a file) means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Empty {
+    /// Skipped: the form had no file.
+    Skip,
+    /// Stored: an empty file is evidence too.
+    Store,
+}
+
+/// Add one file to the vault as its bytes arrive: the head is checked against the declared
+/// type before anything is stored, the rest streams through a channel into the ingest
+/// pipeline (never whole in memory, never in a temp file), and the size limit is enforced
+/// while streaming. Returns the evidence id (`None`: skipped, see [`Empty`]).
+pub async fn ingest_stream<S, E>(
+    web: &Arc<Web>,
+    s: &Arc<super::sessions::Session>,
+    name: String,
+    declared: String,
+    mut body: S,
+    empty: Empty,
+) -> Result<Option<String>, WebError>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    use futures_util::StreamExt;
+    let max = web.config.max_upload;
+    let broke = |e: E| {
+        WebError::web_code(
+            "bad-request",
+            format!("the upload could not be read ({e}); nothing was stored. Send the file again"),
+        )
+    };
+    let mut head = Vec::new();
+    let mut total = 0u64;
+    let mut ended = false;
+    while head.len() < SNIFF_LEN {
+        match body.next().await {
+            Some(b) => {
+                let b = b.map_err(broke)?;
+                total += b.len() as u64;
+                head.extend_from_slice(&b);
+            }
+            None => {
+                ended = true;
+                break;
+            }
+        }
+    }
+    if total > max {
+        return Err(too_large(max));
+    }
+    if head.is_empty() && name == "upload" && empty == Empty::Skip {
+        return Ok(None);
+    }
+    let found = sniff(&head[..head.len().min(SNIFF_LEN)], &name);
+    if contradicts(&declared, found) {
+        return Err(WebError::web_code(
+            "bad-request",
+            format!(
+                "{name} is declared as {declared} but its content is {found}; nothing was stored. Check the file"
+            ),
+        ));
+    }
+    let (tx, rx) = mpsc::channel(IN_FLIGHT);
+    let reader = ChannelReader {
+        head: Some(Bytes::from(head)),
+        rx,
+        current: Bytes::new(),
+    };
+    let source = Source {
+        name: name.clone(),
+        origin: std::path::PathBuf::from(&name),
+        size: total,
+        reader: Box::new(reader),
+    };
+    let ingest = web.write(s, move |v| v.add(vec![source], &mut |_| {}));
+    let pump = async move {
+        if ended {
+            return Ok(());
+        }
+        loop {
+            match body.next().await {
+                Some(Ok(b)) => {
+                    total += b.len() as u64;
+                    if total > max {
+                        let _ = tx
+                            .send(Err(std::io::Error::other(
+                                "the upload is over the size limit",
+                            )))
+                            .await;
+                        return Err(too_large(max));
+                    }
+                    if tx.send(Ok(b)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+                None => return Ok(()),
+                Some(Err(e)) => {
+                    let _ = tx
+                        .send(Err(std::io::Error::other(format!(
+                            "the upload broke off: {e}"
+                        ))))
+                        .await;
+                    return Err(WebError::web_code(
+                        "bad-request",
+                        format!(
+                            "the upload broke off ({e}); nothing of this file was stored. Send it again"
+                        ),
+                    ));
+                }
+            }
+        }
+    };
+    let (pumped, ingested) = tokio::join!(pump, ingest);
+    pumped?;
+    Ok(ingested?.into_iter().next().map(|a| a.id))
+}
+
 /// Receive files and add each to the vault as it arrives.
 pub async fn upload(
     State(web): State<Arc<Web>>,
@@ -192,98 +311,17 @@ pub async fn upload(
         ))
     };
     let mut added = Vec::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
+    while let Some(field) = multipart.next_field().await.map_err(bad_form)? {
         if field.name() != Some("file") {
             continue;
         }
         let name = safe_name(field.file_name().unwrap_or(""));
         let declared = field.content_type().unwrap_or("").to_owned();
-        // The head, to check the declared type before anything is stored.
-        let mut head = Vec::new();
-        let mut total = 0u64;
-        let mut ended = false;
-        while head.len() < SNIFF_LEN {
-            match field.chunk().await.map_err(bad_form)? {
-                Some(b) => {
-                    total += b.len() as u64;
-                    head.extend_from_slice(&b);
-                }
-                None => {
-                    ended = true;
-                    break;
-                }
-            }
-        }
-        if total > max {
-            return Err(fail(too_large(max)));
-        }
-        if head.is_empty() && name == "upload" {
-            // An empty file input: the form was sent without a file.
-            continue;
-        }
-        let found = sniff(&head[..head.len().min(SNIFF_LEN)], &name);
-        if contradicts(&declared, found) {
-            return Err(fail(WebError::web_code(
-                "bad-form",
-                format!(
-                    "{name} is declared as {declared} but its content is {found}; nothing was stored. Check the file"
-                ),
-            )));
-        }
-        let (tx, rx) = mpsc::channel(IN_FLIGHT);
-        let reader = ChannelReader {
-            head: Some(Bytes::from(head)),
-            rx,
-            current: Bytes::new(),
-        };
-        let source = Source {
-            name: name.clone(),
-            origin: std::path::PathBuf::from(&name),
-            size: total,
-            reader: Box::new(reader),
-        };
-        let ingest = web.write(&s, move |v| v.add(vec![source], &mut |_| {}));
-        let pump = async move {
-            if ended {
-                return Ok(());
-            }
-            loop {
-                match field.chunk().await {
-                    Ok(Some(b)) => {
-                        total += b.len() as u64;
-                        if total > max {
-                            let _ = tx
-                                .send(Err(std::io::Error::other(
-                                    "the upload is over the size limit",
-                                )))
-                                .await;
-                            return Err(too_large(max));
-                        }
-                        if tx.send(Ok(b)).await.is_err() {
-                            return Ok(());
-                        }
-                    }
-                    Ok(None) => return Ok(()),
-                    Err(e) => {
-                        let _ = tx
-                            .send(Err(std::io::Error::other(format!(
-                                "the upload broke off: {e}"
-                            ))))
-                            .await;
-                        return Err(WebError::web_code(
-                            "bad-form",
-                            format!(
-                                "the upload broke off ({e}); nothing of this file was stored. Send it again"
-                            ),
-                        ));
-                    }
-                }
-            }
-        };
-        let (pumped, ingested) = tokio::join!(pump, ingest);
-        pumped.map_err(fail)?;
-        let ids = ingested.map_err(fail)?;
-        added.extend(ids.into_iter().map(|a| a.id));
+        // An empty file input (the form sent without a file) is skipped.
+        let id = ingest_stream(&web, &s, name, declared, field, Empty::Skip)
+            .await
+            .map_err(fail)?;
+        added.extend(id);
     }
     match added.as_slice() {
         [] => Err(fail(WebError::web_code(

@@ -531,13 +531,10 @@ fn a_sync_killed_mid_upload_leaves_a_verifiable_bucket_and_resumes_without_resen
         "killed: {status:?}; {out:?}"
     );
     assert_eq!(r["pending"], 0, "{out:?}");
-    if status.success() {
-        eprintln!("note: the sync finished before it could be killed");
-    } else {
-        assert!(
-            total > arrived,
-            "a killed sync left nothing to do: {status:?}"
-        );
+    // On a loaded machine the kill may land after the last upload, before the process ends
+    // (seen in CI): then nothing is left, which the assertions above also cover.
+    if status.success() || total == arrived {
+        eprintln!("note: the sync had sent everything before it was killed ({status:?})");
     }
     s3(env.k(&["mirror", "verify", "office-s3"])).run().ok();
 }
