@@ -3,8 +3,10 @@
 //! The app's methods check roles themselves before every change (and compartment keys decide
 //! what can be read at all); this table is what the web application and the API consult
 //! before they call them, one [`Action`] per route, so that a route cannot be added without
-//! saying who may use it.
+//! saying who may use it. A vault unlocked by an API token is held to the token's scope here
+//! as well (see [`crate::tokens`]).
 
+use khronika_store::CompartmentId;
 use serde::Serialize;
 
 use crate::error::{AppError, ErrorCode};
@@ -70,7 +72,11 @@ impl Action {
 
 impl UnlockedVault {
     /// Refuse, with an error that says what to do, unless this member (still a member, not
-    /// removed) has a role that allows `action`.
+    /// removed) has a role that allows `action`, and, when the vault was unlocked by an API
+    /// token, the token allows it too: [`Action::Write`] and [`Action::Coordinate`] need a
+    /// token that writes; [`Action::Administer`] and [`Action::Panic`] one that writes and
+    /// reaches every compartment. Which compartments a token reaches is checked by
+    /// [`UnlockedVault::may_in`], and again by every read and write of the app.
     pub fn may(&self, action: Action) -> Result<(), AppError> {
         if self.is_removed(&self.member) {
             return Err(AppError::new(
@@ -78,7 +84,19 @@ impl UnlockedVault {
                 "you were removed from this vault's members; ask an administrator",
             ));
         }
+        match action {
+            Action::Read => {}
+            Action::Write | Action::Coordinate => self.token_write(action.what())?,
+            Action::Administer | Action::Panic => self.token_everything(action.what())?,
+        }
         self.require_role(action.least_role(), action.what())
+    }
+
+    /// [`UnlockedVault::may`], in compartment `c`: also refused when the vault was unlocked
+    /// by a token that does not reach `c`.
+    pub fn may_in(&self, action: Action, c: CompartmentId) -> Result<(), AppError> {
+        self.may(action)?;
+        self.token_compartment(&c, action.what())
     }
 }
 

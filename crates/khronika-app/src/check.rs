@@ -1,5 +1,6 @@
-//! Verification of a vault: keyless (objects, logs, checkpoints, key slots, marker) and, with
-//! keys, of the data itself (every blob opens and matches its id; every file its SHA-256).
+//! Verification of a vault: keyless (objects, logs, checkpoints, key and token slots, marker)
+//! and, with keys, of the data itself (every blob opens and matches its id; every file its
+//! SHA-256).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -54,6 +55,25 @@ impl LockedVault {
             Err(e) => report
                 .notes
                 .push(format!("no local key slots ({e}); this node holds no keys")),
+        }
+        // Token slots carry a checksum too.
+        let tokens = self.root.join(crate::layout::TOKENS_DIR);
+        if let Ok(entries) = self.fs.list_dir(&tokens) {
+            for e in entries
+                .iter()
+                .filter(|e| e.name.ends_with(".token") && !e.name.starts_with('.'))
+            {
+                let rel = format!("{}/{}", crate::layout::TOKENS_DIR, e.name);
+                let problem = match self.fs.read(&tokens.join(&e.name)) {
+                    Ok(b) => crate::tokens::check_slot_bytes(&b)
+                        .err()
+                        .map(|w| format!("token slot: {w}; erase it with `khronika token revoke`")),
+                    Err(err) => Some(format!("cannot be read: {err}")),
+                };
+                if let Some(what) = problem {
+                    report.problems.push(Problem { object: rel, what });
+                }
+            }
         }
         // The marker names the member and device whose slots this device must hold.
         for (p, what) in [

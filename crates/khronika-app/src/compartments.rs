@@ -244,7 +244,10 @@ impl UnlockedVault {
     }
 
     /// The newest keys of `c` that this member holds, or a clear error.
+    ///
+    /// These are the keys to write under, so a token that may not write there is refused.
     pub(crate) fn newest_keys(&self, c: CompartmentId) -> Result<EpochKeys, AppError> {
+        self.token_may_stage(&c)?;
         let epoch = self.directory.current_epoch(&c).unwrap_or(0);
         self.epochs.get(&(c, epoch)).cloned().ok_or_else(|| {
             AppError::new(
@@ -283,6 +286,7 @@ impl UnlockedVault {
         source_identities: bool,
     ) -> Result<CompartmentId, AppError> {
         self.require_role(Role::Coordinator, "create a compartment")?;
+        self.token_everything("create a compartment")?;
         check_name(name)?;
         if self.directory.by_name(name).is_some() {
             return Err(AppError::new(
@@ -310,6 +314,7 @@ impl UnlockedVault {
     /// administrators only.
     pub fn grant(&mut self, c: CompartmentId, member: MemberId) -> Result<(), AppError> {
         self.require_role(Role::Coordinator, "grant access")?;
+        self.token_compartment(&c, "grant access to it")?;
         if self.is_removed(&member) {
             return Err(AppError::new(
                 ErrorCode::Usage,
@@ -362,6 +367,7 @@ impl UnlockedVault {
     /// Withdraw `member`'s access to `c`: a new epoch for everyone else who holds it.
     pub fn withdraw(&mut self, c: CompartmentId, member: MemberId) -> Result<(), AppError> {
         self.require_role(Role::Coordinator, "withdraw access")?;
+        self.token_compartment(&c, "withdraw access to it")?;
         if !self.directory.holders(&c).contains(&member) {
             return Err(AppError::new(
                 ErrorCode::Usage,
@@ -412,6 +418,7 @@ impl UnlockedVault {
         source_identities: bool,
         rng: &mut dyn Entropy,
     ) -> Result<(), AppError> {
+        self.token_may_stage(&c)?;
         let keys = EpochKeys::derive(c, epoch, secret);
         let mut wraps = Vec::new();
         let mut recipients: Vec<(Recipient, wrap::WrapPublic)> = to

@@ -121,6 +121,7 @@ impl UnlockedVault {
 
     /// Sign, append and commit one public entry to this device's log.
     fn append_public(&mut self, kind: u8, payload: Vec<u8>) -> Result<(), AppError> {
+        self.token_may_stage(&CompartmentId::NONE)?;
         let backend = self.vault.backend.clone();
         let e = self.log.stage(
             &self.device_key,
@@ -166,6 +167,7 @@ impl UnlockedVault {
     /// Revoke `device` at `cutoff` (an existing checkpoint size of its log), or by default at
     /// its newest checkpoint a witness cosigned (else its newest checkpoint).
     pub fn revoke(&mut self, device: DeviceId, cutoff: Option<u64>) -> Result<Revoked, AppError> {
+        self.token_everything("revoke a device")?;
         if device == self.vault.marker.device {
             return Err(AppError::new(
                 ErrorCode::Usage,
@@ -246,6 +248,7 @@ impl UnlockedVault {
     /// Accept or reject one quarantined entry.
     pub fn decide(&mut self, device: DeviceId, index: u64, accept: bool) -> Result<(), AppError> {
         self.may(crate::access::Action::Coordinate)?;
+        self.token_everything("decide about quarantined entries")?;
         let quarantined = self
             .quarantine()
             .iter()
@@ -271,6 +274,7 @@ impl UnlockedVault {
     /// Set up a new device of this vault in `new_root` (absent or empty): a copy of every
     /// object and log, this member's key slot, and a new device key granted by this member.
     pub fn enrol(&self, fs: Arc<dyn Fs>, new_root: &Path) -> Result<DeviceId, AppError> {
+        self.token_everything("set up another device")?;
         layout::prepare_new_folder(fs.as_ref(), new_root)?;
         // Everything public: objects and logs, as a mirror would hold them.
         let from = self.vault.backend.as_ref();

@@ -9,10 +9,14 @@
 //!   objects/<aa>/<sha256>     content-addressed objects (packs, object lists)
 //!   log/<device>/…            device logs: entry bundles and checkpoints
 //!   tmp/                      objects being written (ciphertext only)
+//!   tokens/<id>.token         API token slots: a member's secret under a token's secret
+//!   activity/<member>/…       each member's log of token uses, sealed under their secret
 //! ```
 //!
-//! `keys/` is local to the device (panic erases it); everything under `objects/` and `log/`
-//! is what mirrors hold.
+//! `keys/` and `tokens/` are local to the device (panic erases both); everything under
+//! `objects/` and `log/` is what mirrors hold. `tokens/` is deliberately not inside `keys/`:
+//! mirrors receive every file of `keys/` and keep it forever (they are create-only), so a
+//! revoked token's slot would live on there.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +31,10 @@ use crate::error::{AppError, ErrorCode, io_error};
 pub const MARKER: &str = "khronika-vault";
 /// Folder of local key slots.
 pub const KEYS_DIR: &str = "keys";
+/// Folder of API token slots (device-local, never mirrored; erased by panic).
+pub const TOKENS_DIR: &str = "tokens";
+/// Folder of the members' activity logs (device-local, never mirrored).
+pub const ACTIVITY_DIR: &str = "activity";
 /// The vault folder format written by this code.
 pub const FORMAT: u32 = 1;
 
@@ -108,6 +116,43 @@ pub fn device_slot(root: &Path) -> PathBuf {
 pub fn member_device_slot(root: &Path, member: &MemberId) -> PathBuf {
     root.join(KEYS_DIR)
         .join(format!("device-{}.key", member.to_hex()))
+}
+
+/// Path of an API token slot (`id`: the token's 16-hex public id).
+pub fn token_slot(root: &Path, id: &str) -> PathBuf {
+    root.join(TOKENS_DIR).join(format!("{id}.token"))
+}
+
+/// Folder of a member's activity log.
+pub fn activity_dir(root: &Path, member: &MemberId) -> PathBuf {
+    root.join(ACTIVITY_DIR).join(member.to_hex())
+}
+
+/// Make `dir` (a folder directly or two levels inside the vault folder) exist durably: create
+/// it and its missing parents, and sync the folders that gained an entry.
+pub(crate) fn ensure_dir(fs: &dyn Fs, dir: &Path) -> Result<(), AppError> {
+    let what = format!("creating the folder {}", dir.display());
+    if fs.kind(dir).map_err(|e| io_error(&what, e))?.is_some() {
+        return Ok(());
+    }
+    // The highest missing ancestor: its parent must be synced after the creation.
+    let mut top = dir;
+    while let Some(parent) = top.parent() {
+        if fs.kind(parent).map_err(|e| io_error(&what, e))?.is_some() {
+            break;
+        }
+        top = parent;
+    }
+    fs.create_dir_all(dir).map_err(|e| io_error(&what, e))?;
+    let mut d = dir;
+    while let Some(parent) = d.parent() {
+        fs.sync_dir(parent).map_err(|e| io_error(&what, e))?;
+        if d == top {
+            break;
+        }
+        d = parent;
+    }
+    Ok(())
 }
 
 /// Check, without changing anything, that `root` could become a new vault folder (absent or

@@ -18,6 +18,8 @@
 //! - [`mirror`]: mirrors (S3 buckets, folders): the sealed mirror list, `sync`, `mirror
 //!   verify` and `restore`.
 //! - [`access`]: what each role may do, one table for every interface.
+//! - [`tokens`]: API tokens for scripts (created, listed, revoked by their member; scoped to
+//!   compartments and to reading or writing) and each member's log of their uses.
 //! - [`panic`](mod@panic): the panic button (erase every key slot on the device).
 //! - [`error`]: every user-facing error with a stable code and an exit status.
 //!
@@ -46,6 +48,7 @@ pub mod resume;
 mod sealed;
 pub mod search;
 pub mod time;
+pub mod tokens;
 pub mod vault;
 pub mod witness;
 

@@ -174,7 +174,16 @@ impl UnlockedVault {
     }
 
     /// Refuse unless the unlocked member has at least `min`.
+    ///
+    /// A token session is held to its scope first: every change needs a token that writes,
+    /// and administration one that reaches every compartment.
     pub(crate) fn require_role(&self, min: Role, what: &str) -> Result<(), AppError> {
+        if min > Role::Viewer {
+            self.token_write(what)?;
+        }
+        if min == Role::Administrator {
+            self.token_everything(what)?;
+        }
         if self.role() >= min {
             Ok(())
         } else {
@@ -390,6 +399,7 @@ impl UnlockedVault {
         }
         let mut payload = member.0.to_vec();
         payload.extend_from_slice(&now_ms().to_be_bytes());
+        self.token_may_stage(&CompartmentId::NONE)?;
         let entry = self.log.stage(
             &self.device_key,
             entry_kind::MEMBER_REVOKE,
@@ -408,6 +418,9 @@ impl UnlockedVault {
             self.rotate(*c, &[member])?;
         }
         self.commit_staged()?;
+        // Their API tokens on this node open nothing from now on (other nodes refuse them at
+        // unlock once they hold the removal).
+        self.erase_member_tokens(&member);
         Ok(held)
     }
 }

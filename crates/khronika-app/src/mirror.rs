@@ -792,6 +792,7 @@ impl UnlockedVault {
         s3: Option<MirrorS3>,
         http: Option<MirrorHttp>,
     ) -> Result<AddOutcome, AppError> {
+        self.token_everything("add a mirror")?;
         check_name(name)?;
         let parsed = MirrorUrl::parse(url)?;
         let s3 = s3.filter(|s| !s.is_empty());
@@ -921,6 +922,7 @@ impl UnlockedVault {
     /// Remove mirror `name` from this device's list. Nothing on the mirror is touched (a
     /// device never deletes there); the mirror's administrator may keep or delete its copy.
     pub fn mirror_remove(&mut self, name: &str) -> Result<MirrorEntry, AppError> {
+        self.token_everything("remove a mirror")?;
         let (mut config, generation) = self.mirror_config()?;
         let m = self.mirror(name)?;
         config.mirrors.retain(|x| x.name != name);
@@ -939,6 +941,7 @@ impl UnlockedVault {
         s3: Option<MirrorS3>,
         http: Option<MirrorHttp>,
     ) -> Result<MirrorEntry, AppError> {
+        self.token_everything("change a mirror's credentials")?;
         let (mut config, generation) = self.mirror_config()?;
         let mut m = self.mirror(name)?;
         let url = MirrorUrl::parse(&m.url)?;

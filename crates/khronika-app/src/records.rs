@@ -776,6 +776,7 @@ impl UnlockedVault {
     /// Open the source-identities register: first a signed, sealed entry saying who opened it,
     /// when and why (committed before anything is decrypted), then its records join the fold.
     pub fn open_source_register(&mut self, purpose: &str) -> Result<usize, AppError> {
+        self.token_write("open the source register (each opening is written in the log)")?;
         let purpose = purpose.trim();
         if purpose.is_empty() || purpose.chars().count() > 500 {
             return Err(AppError::new(

@@ -415,7 +415,9 @@ impl UnlockedVault {
         &mut self,
         applied: &BTreeMap<CompartmentId, BTreeMap<[u8; 16], u64>>,
     ) -> Result<(), AppError> {
-        if !self.vault.fs.is_os() {
+        // A token session sees only part of the vault: the state is left to the member's own
+        // sessions (it is a cache; leaving it unwritten costs a longer read, nothing else).
+        if !self.vault.fs.is_os() || self.token.is_some() {
             return Ok(());
         }
         let mut points = self.resumed.others.clone();

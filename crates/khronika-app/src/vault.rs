@@ -72,6 +72,8 @@ pub struct UnlockedVault {
     pub(crate) resumed: crate::resume::Resumed,
     pub(crate) evidence: Vec<EvidenceRecord>,
     pub(crate) blob_index: HashMap<CompartmentId, HashMap<[u8; 32], BlobLoc>>,
+    /// The API token this vault was unlocked with, if any: what it reaches and may do.
+    pub(crate) token: Option<crate::tokens::TokenSession>,
 }
 
 /// A member's secret, opened from their key slot: what a server session keeps between
@@ -403,6 +405,17 @@ impl LockedVault {
     }
 
     fn unlock_with(self, member: MemberId, secret: Key32) -> Result<UnlockedVault, AppError> {
+        self.unlock_scoped(member, secret, None)
+    }
+
+    /// Unlock as `member`; with a token session, only what the token reaches (the key epochs
+    /// of other compartments are dropped as soon as they are unwrapped).
+    pub(crate) fn unlock_scoped(
+        self,
+        member: MemberId,
+        secret: Key32,
+        token: Option<crate::tokens::TokenSession>,
+    ) -> Result<UnlockedVault, AppError> {
         let dpath = if member == self.marker.member {
             layout::device_slot(&self.root)
         } else {
@@ -456,6 +469,7 @@ impl LockedVault {
             resumed: Default::default(),
             evidence: Vec::new(),
             blob_index: HashMap::new(),
+            token,
         };
         v.load_logs(&wrap_secret)?;
         Ok(v)
@@ -515,6 +529,24 @@ impl UnlockedVault {
                     .insert((e.body.compartment, e.body.epoch), secret);
             }
         }
+        // Roles come from member entries sealed in the default compartment: folded with every
+        // key held, before a token's scope drops the keys of the compartments it does not reach.
+        let epochs = &self.epochs;
+        self.roster = Roster::fold(&entries, |e| {
+            let keys = epochs.get(&(e.body.compartment, e.body.epoch))?;
+            crate::sealed::open_json::<MemberPayload>(
+                &e.body.payload,
+                keys,
+                &e.body.vault,
+                &e.body.device,
+                e.body.index,
+            )
+            .ok()
+        });
+        if let Some(only) = self.token.as_ref().and_then(|t| t.only.as_ref()) {
+            self.epochs.retain(|(c, _), _| only.contains(c));
+            self.epoch_secrets.retain(|(c, _), _| only.contains(c));
+        }
         for e in entries {
             let evidence = self.open_evidence(&e)?;
             if let Some(p) = &evidence {
@@ -529,18 +561,6 @@ impl UnlockedVault {
             self.lines.push(LogLine { entry: e, evidence });
         }
         self.directory = Directory::fold(self.lines.iter().map(|l| &l.entry), &self.epochs);
-        let epochs = &self.epochs;
-        self.roster = Roster::fold(self.lines.iter().map(|l| &l.entry), |e| {
-            let keys = epochs.get(&(e.body.compartment, e.body.epoch))?;
-            crate::sealed::open_json::<MemberPayload>(
-                &e.body.payload,
-                keys,
-                &e.body.vault,
-                &e.body.device,
-                e.body.index,
-            )
-            .ok()
-        });
         self.load_records()
     }
 
@@ -607,6 +627,7 @@ impl UnlockedVault {
     /// The current epoch keys of the compartment new evidence goes to. A member whose access
     /// was withdrawn still holds the old epochs, but may not write under them: refused.
     pub(crate) fn current_keys(&self) -> Result<EpochKeys, AppError> {
+        self.token_write("add evidence")?;
         self.newest_keys(self.vault.marker.compartment)
     }
 

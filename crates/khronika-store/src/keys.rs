@@ -41,6 +41,13 @@ pub mod kind {
     /// A member's verified state on a device (resume points of the logs), under a key derived
     /// from the member's secret.
     pub const VERIFIED_STATE: u8 = 13;
+    /// A member's secret in an API token slot, under a key derived from the token's secret.
+    pub const TOKEN_SLOT: u8 = 14;
+    /// An API token's name and scope in its slot, under a key derived from the member's secret.
+    pub const TOKEN_INFO: u8 = 15;
+    /// A batch of a member's token uses (their activity log), under a key derived from the
+    /// member's secret.
+    pub const TOKEN_ACTIVITY: u8 = 16;
 }
 
 /// The keys of one compartment at one epoch.

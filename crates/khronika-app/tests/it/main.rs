@@ -13,3 +13,4 @@ mod resume;
 mod search;
 mod support;
 mod tamper;
+mod tokens;

@@ -10,7 +10,8 @@ and key-slot checksums and the recovery-key text.
 Keyed part, run when `blake3`, PyNaCl and `argon2-cffi` are installed: the derived keys, the
 pack's locator, index and blobs and their ids, the key-epoch wraps and sealed name, the
 entry payload and its commitments; and for khronika-app's vectors the member and device key
-slots, the sealed evidence payload and its six commitments.
+slots, the sealed evidence payload and its six commitments, and the API token slot and a batch
+of the activity log (§28) opened from the token string of §28.1.
 
 Not run by `cargo test`; run it by hand after adding or changing a vector:
 
@@ -126,7 +127,7 @@ for i, raw in enumerate(entries):
         ok(e["kind"] == 1 and len(g) == 216 and e["compartment"] == bytes(16), "genesis")
         ok(g == hexfile(os.path.join(HERE, "genesis.hex")), "genesis.hex")
         device_key = g[0:32]
-        grant = b"khronika device grant v1\0" + e["vault"] + e["device"] + g[0:32] + g[144:152]
+        grant = b"khronika device grant v1\0" + e["vault"] + e["device"] + g[0:152]  # §5.5
         verify(g[48:80], g[152:216], grant)
         ok(be(g[144:152]) == 1795418802123, "genesis time")
     if e["kind"] == 2:  # §11.2 layout
@@ -183,6 +184,11 @@ if os.path.isdir(APP):
     ok([be(ms[25:29]), be(ms[29:33]), be(ms[33:37])] == [64, 1, 1], "member slot Argon2 params")
     ds = hexfile(os.path.join(APP, "device-slot.hex"))
     ok(len(ds) == 145 and ds[:9] == b"KHRNDKEY\x01" and ds[113:] == sha(ds[:113]), "device slot")
+    ts = hexfile(os.path.join(APP, "token-slot.hex"))  # §28.2
+    ok((len(ts) - 177) % 256 == 0 and ts[:9] == b"KHRNTOKN\x01" and ts[-32:] == sha(ts[:-32]), "token slot")
+    ok(ts[9:17] == bytes(range(0xb0, 0xb8)) and ts[17:33] == bytes(range(0x30, 0x40)), "token slot header")
+    act = hexfile(os.path.join(APP, "token-activity.hex"))  # §28.3
+    ok(act[:9] == b"KHRNACTV\x01" and (len(act) - 41 - 40) % 256 == 0, "activity file")
     ok(open(os.path.join(APP, "evidence-id.txt")).read().startswith("E"), "evidence id")
 key = bytes.fromhex("1b21849e25cb6fdc70e323ff99e07528d94c71be7f7cc8c0206f4edbc9373510")
 data = key + sha(b"khronika recovery v1" + key)[:2]
@@ -258,7 +264,7 @@ for j, sk in enumerate([member_wrap, recovery]):
     rid = bytes([rec[0]]) + rec[1:17] + bytes(15)
     ok(open_(wk, ad(8, rid), wrapped[32:]) == secret, f"wrap {j}")
 name = open_(payload_key, ad(9, bytes(32)), p[3 + 121 * 2:])
-ok(name.decode() == "Дело 17 / Case 17", "compartment name")
+ok(len(name) % 64 == 0 and name.rstrip(b"\0").decode() == "Дело 17 / Case 17", "compartment name")
 
 # Evidence entry (§11.3, §11.4): payload and commitments.
 e = parse_entry(entries[2])
@@ -296,5 +302,20 @@ if os.path.isdir(APP):
     for (f, nm, v), (gf, gc) in zip(fields, lines):
         c = sha(b"khronika commitment v1\0" + bytes([f]) + bytes.fromhex(doc["salts"][nm]) + v.encode())
         ok(int(gf) == f and c.hex() == gc, f"evidence commitment {nm}")
+
+    # API tokens (§28): the token opens the member's secret, the member's secret the rest.
+    token = "khr_b0b1b2b3b4b5b6b7_909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    tid, tsecret = token[4:20], bytes.fromhex(token[21:])
+    ok(bytes.fromhex(tid) == ts[9:17], "token id")
+    got = open_(dk("khronika 2026-11 api token v1", tsecret), ad(14, sha(ts[:33]), bytes(16), 0), ts[33:105])
+    ok(got == member_secret, "token slot opens with the token")
+    info = open_(dk("khronika 2026-11 api token info v1", member_secret), ad(15, sha(ts[:33]), bytes(16), 0), ts[105:-32])
+    ok(len(info) % 256 == 0 and json.loads(info) == {"v": 1, "name": "partner import",
+       "created_ms": 1795000000000, "write": False,
+       "compartments": [{"id": seq(0x40, 16).hex(), "name": "chechnya-2019"}]}, "token info")
+    ok(list(json.loads(info)) == ["v", "name", "created_ms", "write", "compartments"], "token info order")
+    uses = open_(dk("khronika 2026-11 token activity v1", member_secret), ad(16, sha(act[:41]), bytes(16), 0), act[41:])
+    doc = json.loads(uses)
+    ok(act[25:41] == seq(0xa0, 16) and doc["v"] == 1 and [u["status"] for u in doc["uses"]] == [200, 403], "activity opens")
 
 print(f"all {checks - before} keyed checks passed")
