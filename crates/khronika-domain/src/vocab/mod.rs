@@ -326,6 +326,11 @@ impl Vocabulary {
         load::build(sources)
     }
 
+    /// The names of every list, sorted.
+    pub fn list_names(&self) -> Vec<&str> {
+        self.lists.keys().map(String::as_str).collect()
+    }
+
     /// The list named `name`.
     pub fn list(&self, name: &str) -> Option<&List> {
         self.lists.get(name)

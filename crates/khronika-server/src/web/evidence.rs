@@ -402,12 +402,21 @@ pub async fn download(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Shown> {
+    stream_evidence(&web, &s, id).await.map_err(shown(&headers))
+}
+
+/// The bytes of evidence `id`, streamed from the vault as they are decrypted, as an
+/// attachment of type `application/octet-stream` (never shown inline: evidence may be hostile
+/// HTML or a polyglot).
+pub async fn stream_evidence(
+    web: &Arc<Web>,
+    s: &Arc<super::sessions::Session>,
+    id: String,
+) -> Result<Response, WebError> {
+    let (web, s) = (web.clone(), s.clone());
     // Look it up first, so that an unknown id is a clean 404 rather than a broken download.
     let lookup = id.clone();
-    let rec = web
-        .read(&s, move |v| Ok(v.find(&lookup)?.clone()))
-        .await
-        .map_err(shown(&headers))?;
+    let rec = web.read(&s, move |v| Ok(v.find(&lookup)?.clone())).await?;
     let (tx, mut rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(IN_FLIGHT);
     let sender = tx.clone();
     tokio::spawn(async move {

@@ -214,7 +214,11 @@ async fn check(web: &Arc<Web>, access: Access, request: Request) -> Result<Reque
 
 /// Ask the app whether the session's member may do `action` (with their vault brought up to
 /// date first, so a role just changed counts).
-async fn authorise(web: &Arc<Web>, session: &Arc<Session>, action: Action) -> Result<(), WebError> {
+pub(crate) async fn authorise(
+    web: &Arc<Web>,
+    session: &Arc<Session>,
+    action: Action,
+) -> Result<(), WebError> {
     let (may, mask) = web
         .read(session, move |v| {
             let mask = Action::ALL

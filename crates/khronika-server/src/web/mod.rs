@@ -215,7 +215,8 @@ pub fn serve(web: Arc<Web>, bound: impl FnOnce(SocketAddr)) -> Result<(), WebErr
         let sweeper = web.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(30)).await;
+                tokio::time::sleep(crate::api::auth::FLUSH_EVERY).await;
+                sweeper.flush_all_token_uses().await;
                 sweeper.sessions.sweep();
             }
         });
@@ -303,7 +304,7 @@ impl Web {
             let locked = self
                 .locked()
                 .ok_or_else(|| WebError::web_code("no-vault", "the vault is gone"))?;
-            slot.0 = locked.unlock_key(&session.key)?;
+            slot.0 = session.key.unlock(locked)?;
             slot.1 = now;
         }
         Ok(())

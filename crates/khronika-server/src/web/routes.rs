@@ -173,6 +173,7 @@ pub fn router(web: Arc<Web>) -> Router {
         router = router.route(path, m);
     }
     router
+        .merge(crate::api::router(web.clone()))
         // Bodies are limited where they are read: forms by the guard (1 MiB), uploads by
         // `--max-upload-mib` while they stream.
         .layer(DefaultBodyLimit::disable())

@@ -13,7 +13,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use khronika_app::{MemberKey, UnlockedVault};
+use khronika_app::tokens::{TokenKey, TokenUse};
+use khronika_app::{AppError, LockedVault, MemberKey, UnlockedVault};
 use khronika_crypto::hash::{sha256, to_hex};
 use khronika_crypto::{Entropy, OsEntropy};
 
@@ -41,10 +42,37 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// One logged-in member.
+/// What unlocks a session's vault again (after another member's change): a logged-in
+/// member's key, or a script's token.
+pub enum SessionKey {
+    /// A member who logged in with their passphrase.
+    Member(MemberKey),
+    /// A script with a token: the vault is limited to the token's scope.
+    Token(TokenKey),
+}
+
+impl SessionKey {
+    /// Unlock the vault with this key.
+    pub fn unlock(&self, locked: LockedVault) -> Result<UnlockedVault, AppError> {
+        match self {
+            SessionKey::Member(k) => locked.unlock_key(k),
+            SessionKey::Token(k) => locked.unlock_token(k),
+        }
+    }
+
+    /// Whose key it is.
+    pub fn member(&self) -> khronika_store::MemberId {
+        match self {
+            SessionKey::Member(k) => k.member(),
+            SessionKey::Token(k) => k.member(),
+        }
+    }
+}
+
+/// One logged-in member, or one token in use.
 pub struct Session {
-    /// The member's key, to unlock again after another member's change.
-    pub key: MemberKey,
+    /// What unlocks the vault again.
+    pub key: SessionKey,
     /// The member's vault and the log sizes it was loaded at.
     pub vault: Mutex<(UnlockedVault, super::Fingerprint)>,
     /// The token every form of this session carries.
@@ -52,14 +80,36 @@ pub struct Session {
     /// What the member may do, as of their last request: bit `i` is `Action::ALL[i]`. For
     /// the navigation only; every route is decided by the app on its own.
     pub allowed: std::sync::atomic::AtomicU8,
+    /// A token's uses not yet written to its member's activity log.
+    pub uses: Mutex<Vec<TokenUse>>,
     created: Instant,
     last_seen: Mutex<Instant>,
+}
+
+impl Session {
+    /// A session with `key` and the vault it unlocked (loaded at `loaded_at`).
+    pub fn new(
+        key: SessionKey,
+        vault: UnlockedVault,
+        loaded_at: super::Fingerprint,
+    ) -> Result<Session, WebError> {
+        Ok(Session {
+            key,
+            vault: Mutex::new((vault, loaded_at)),
+            csrf: random_token()?,
+            allowed: std::sync::atomic::AtomicU8::new(0),
+            uses: Mutex::new(Vec::new()),
+            created: Instant::now(),
+            last_seen: Mutex::new(Instant::now()),
+        })
+    }
 }
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("member", &self.key.member())
+            .field("token", &matches!(self.key, SessionKey::Token(_)))
             .finish_non_exhaustive()
     }
 }
@@ -71,6 +121,8 @@ pub struct Sessions {
     lifetime: Duration,
     /// SHA-256 of the cookie token (hex) → session.
     live: Mutex<HashMap<String, Arc<Session>>>,
+    /// SHA-256 of a token (hex) → its session: the token's vault, kept between requests.
+    tokens: Mutex<HashMap<String, Arc<Session>>>,
     /// Member code → times of failed logins within the last hour, oldest first.
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
     /// Turns for key derivations.
@@ -84,6 +136,7 @@ impl Sessions {
             idle,
             lifetime,
             live: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
             kdf: tokio::sync::Semaphore::new(MAX_KDFS),
         }
@@ -97,14 +150,7 @@ impl Sessions {
         loaded_at: super::Fingerprint,
     ) -> Result<String, WebError> {
         let token = random_token()?;
-        let session = Session {
-            key,
-            vault: Mutex::new((vault, loaded_at)),
-            csrf: random_token()?,
-            allowed: std::sync::atomic::AtomicU8::new(0),
-            created: Instant::now(),
-            last_seen: Mutex::new(Instant::now()),
-        };
+        let session = Session::new(SessionKey::Member(key), vault, loaded_at)?;
         self.live
             .lock()
             .map_err(|_| poisoned())?
@@ -141,21 +187,65 @@ impl Sessions {
         }
     }
 
-    /// End every session (the panic button).
+    /// End every session (the panic button), tokens' included.
     pub fn end_all(&self) {
         if let Ok(mut live) = self.live.lock() {
             live.clear();
         }
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.clear();
+        }
+    }
+
+    /// The session of a token (by the token's SHA-256), if one is live (and note the
+    /// request).
+    pub fn token(&self, hash: &str) -> Option<Arc<Session>> {
+        let mut tokens = self.tokens.lock().ok()?;
+        let s = tokens.get(hash)?.clone();
+        let now = Instant::now();
+        let mut seen = s.last_seen.lock().ok()?;
+        if self.expired(&s, *seen, now) {
+            drop(seen);
+            tokens.remove(hash);
+            return None;
+        }
+        *seen = now;
+        drop(seen);
+        Some(s)
+    }
+
+    /// Keep a token's session.
+    pub fn keep_token(&self, hash: String, session: Arc<Session>) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.insert(hash, session);
+        }
+    }
+
+    /// Forget a token's session (it was revoked).
+    pub fn drop_token(&self, hash: &str) {
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.remove(hash);
+        }
+    }
+
+    /// Every token session, for writing their uses.
+    pub fn token_sessions(&self) -> Vec<Arc<Session>> {
+        self.tokens
+            .lock()
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Forget expired sessions and old failures.
     pub fn sweep(&self) {
         let now = Instant::now();
-        if let Ok(mut live) = self.live.lock() {
-            live.retain(|_, s| {
-                let seen = s.last_seen.lock().map(|t| *t).unwrap_or(s.created);
-                !self.expired(s, seen, now)
-            });
+        for map in [&self.live, &self.tokens] {
+            if let Ok(mut m) = map.lock() {
+                m.retain(|_, s| {
+                    let seen = s.last_seen.lock().map(|t| *t).unwrap_or(s.created);
+                    !self.expired(s, seen, now)
+                });
+            }
         }
         if let Ok(mut f) = self.failures.lock() {
             f.retain(|_, times| {
