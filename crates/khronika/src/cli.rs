@@ -187,6 +187,10 @@ enum Command {
     /// Mirrors: copies of the vault elsewhere (an S3 bucket abroad, a USB drive); add, list, verify
     #[command(subcommand)]
     Mirror(crate::mirrors::MirrorCommand),
+    /// API tokens: let a program (a partner's import, a field form) use this node's JSON API
+    /// in your name without your passphrase; create, list, revoke, and see what they did
+    #[command(subcommand, after_help = crate::tokens::TOKEN_HELP)]
+    Token(crate::tokens::TokenCommand),
     /// Copy to every mirror what it lacks (it receives only ciphertext and signed public data)
     #[command(after_help = crate::mirrors::MIRROR_HELP)]
     Sync {
@@ -413,6 +417,10 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Records(cmd) => {
             let mut v = unlock(fs, &root, pf, member)?;
             crate::records::run(cmd, &mut v, cli.json, &mut out)
+        }
+        Command::Token(cmd) => {
+            let mut v = unlock(fs, &root, pf, member)?;
+            crate::tokens::run(cmd, &mut v, cli.json, &mut out)
         }
         Command::Init => init(&root, pf, cli.json, &mut out),
         Command::Serve(a) => crate::serve::serve(&a, &root, cli.json, &mut out),

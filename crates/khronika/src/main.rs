@@ -9,6 +9,7 @@ mod records;
 mod search;
 mod secrets;
 mod serve;
+mod tokens;
 
 use std::process::ExitCode;
 

@@ -18,6 +18,7 @@ mod records;
 mod revocation;
 mod s3_faults;
 mod search;
+mod tokens;
 mod util;
 mod witness;
 mod witness_mirror;
