@@ -81,7 +81,8 @@ pub struct TermsQuery {
 #[derive(Deserialize, JsonSchema, Default)]
 pub struct UploadQuery {
     /// The file's name (path parts are dropped).
-    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub name: String,
 }
 
 /// The search's parameters.
@@ -553,7 +554,21 @@ pub async fn add_evidence(
             ),
         )));
     }
-    let name = crate::web::evidence::safe_name(q.name.as_deref().unwrap_or(""));
+    if q.name.trim().is_empty() {
+        return Err(bad(
+            "give the file's name: POST /api/v1/evidence?name=interview.mp4",
+        ));
+    }
+    if headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        == Some("0")
+    {
+        return Err(bad(
+            "the body is empty: send the file's bytes as the body; nothing was stored",
+        ));
+    }
+    let name = crate::web::evidence::safe_name(&q.name);
     let declared = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -566,7 +581,7 @@ pub async fn add_evidence(
         name,
         declared,
         body,
-        crate::web::evidence::Empty::Store,
+        crate::web::evidence::Empty::Refuse,
     )
     .await?
     .ok_or_else(|| bad("no file was sent"))?;

@@ -172,8 +172,8 @@ fn too_large(max: u64) -> WebError {
 pub enum Empty {
     /// Skipped: the form had no file.
     Skip,
-    /// Stored: an empty file is evidence too.
-    Store,
+    /// Refused: the request sent no bytes.
+    Refuse,
 }
 
 /// Add one file to the vault as its bytes arrive: the head is checked against the declared
@@ -221,6 +221,12 @@ where
     }
     if head.is_empty() && name == "upload" && empty == Empty::Skip {
         return Ok(None);
+    }
+    if head.is_empty() && empty == Empty::Refuse {
+        return Err(WebError::web_code(
+            "bad-request",
+            "the body is empty: send the file's bytes as the body; nothing was stored",
+        ));
     }
     let found = sniff(&head[..head.len().min(SNIFF_LEN)], &name);
     if contradicts(&declared, found) {

@@ -318,7 +318,11 @@ async fn evidence_goes_in_streamed_and_comes_out_byte_exact() {
     assert_eq!(a.bytes, bytes);
     assert_eq!(a.headers[header::CONTENT_TYPE], "application/octet-stream");
     let a = get(&s, &format!("/api/v1/evidence/{id}"), &t).await;
-    assert!(a.json["custody"]["position"].as_u64().is_some(), "{}", a.json);
+    assert!(
+        a.json["custody"]["position"].as_u64().is_some(),
+        "{}",
+        a.json
+    );
     // A declared type the content contradicts: refused, nothing stored.
     let a = call(
         &s,
@@ -330,6 +334,23 @@ async fn evidence_goes_in_streamed_and_comes_out_byte_exact() {
     )
     .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.json);
+    // No name, or no bytes: refused, nothing stored.
+    for (path, body) in [
+        ("/api/v1/evidence", b"bytes".to_vec()),
+        ("/api/v1/evidence?name=", b"bytes".to_vec()),
+        ("/api/v1/evidence?name=empty.txt", Vec::new()),
+    ] {
+        let a = call(
+            &s,
+            Method::POST,
+            path,
+            Some(&t),
+            Some(Body::from(body)),
+            "text/plain",
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{path}: {}", a.json);
+    }
     assert_eq!(get(&s, "/api/v1/evidence", &t).await.json["total"], 1);
 }
 
