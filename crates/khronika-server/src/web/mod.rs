@@ -32,6 +32,7 @@ pub mod routes;
 pub mod search;
 pub mod sessions;
 pub mod tls;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -9,7 +9,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{MethodRouter, get, post};
 use khronika_app::access::Action;
 
-use super::{Web, admin, edit, entities, evidence, forms, guard, headers, pages, search};
+use super::{Web, admin, edit, entities, evidence, forms, guard, headers, pages, search, tokens};
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,9 @@ pub const ROUTES: &[RouteSpec] = &[
     spec("POST", "/admin/grants", Member(Action::Coordinate)),
     spec("GET", "/quarantine", Member(Action::Coordinate)),
     spec("POST", "/quarantine", Member(Action::Coordinate)),
+    spec("GET", "/tokens", Member(Action::Read)),
+    spec("POST", "/tokens", Member(Action::Read)),
+    spec("POST", "/tokens/revoke", Member(Action::Read)),
     spec("GET", "/panic", Member(Action::Panic)),
     spec("POST", "/panic", Member(Action::Panic)),
 ];
@@ -151,6 +154,9 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
         ("POST", "/admin/grants") => post(admin::grant),
         ("GET", "/quarantine") => get(admin::quarantine),
         ("POST", "/quarantine") => post(admin::decide),
+        ("GET", "/tokens") => get(tokens::tokens),
+        ("POST", "/tokens") => post(tokens::create),
+        ("POST", "/tokens/revoke") => post(tokens::revoke),
         ("GET", "/panic") => get(pages::panic_form),
         ("POST", "/panic") => post(pages::panic),
         _ => get(pages::not_found),

@@ -616,3 +616,63 @@ async fn every_api_route_allows_exactly_whom_the_table_allows() {
     }
     assert_eq!(checked, API_ROUTES.len() * principals.len());
 }
+
+#[tokio::test]
+async fn a_member_creates_and_revokes_tokens_on_the_tokens_page() {
+    let s = server();
+    let (mut b, _) = set_up(&s).await;
+    let page = b.get(&s, "/tokens").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let r = b
+        .submit(
+            &s,
+            "/tokens",
+            "/tokens",
+            &[
+                ("name", "field form"),
+                ("compartment", "default"),
+                ("write", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let at = r.body.find("id=\"token\">").expect("the token shown once") + 11;
+    let token = r.body[at..at + r.body[at..].find('<').unwrap()].to_owned();
+    assert!(token.starts_with("khr_"), "{token}");
+    // Shown once: the list has its id, never the secret.
+    let page = b.get(&s, "/tokens").await;
+    assert!(!page.body.contains(&token));
+    let id = token.split('_').nth(1).unwrap().to_owned();
+    assert!(page.body.contains(&id));
+
+    // It works, and its use is on the page.
+    assert_eq!(
+        get(&s, "/api/v1/records", &token).await.status,
+        StatusCode::OK
+    );
+    let page = b.get(&s, "/tokens").await;
+    assert!(page.body.contains("GET /api/v1/records"), "{}", page.body);
+
+    // Malformed: no name, a compartment that does not exist.
+    for fields in [
+        vec![("name", "")],
+        vec![("name", "x"), ("compartment", "no such compartment")],
+    ] {
+        let r = b.submit(&s, "/tokens", "/tokens", &fields).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}: {}", r.body);
+    }
+    let r = b
+        .submit(&s, "/tokens", "/tokens/revoke", &[("id", "zz")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    // Revoked: refused from the next request on.
+    let r = b
+        .submit(&s, "/tokens", "/tokens/revoke", &[("id", &id)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        get(&s, "/api/v1/records", &token).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -101,6 +101,8 @@ fn expected(r: &RouteSpec, who: Who, holds: Holds) -> Outcome {
         | ("GET" | "POST", "/admin/compartments")
         | ("POST", "/admin/grants")
         | ("GET" | "POST", "/quarantine")
+        | ("GET" | "POST", "/tokens")
+        | ("POST", "/tokens/revoke")
         | ("GET" | "POST", "/panic") => {
             let Access::Member(action) = r.access else {
                 panic!("{} {} should need a member", r.method, r.path)
