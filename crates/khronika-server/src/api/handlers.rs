@@ -106,9 +106,11 @@ pub struct SearchQuery {
     /// `true`: names and words one or two letters off too.
     #[schemars(with = "Option<bool>")]
     pub fuzzy: Option<String>,
-    /// Most hits, 1 to 500 (default 50).
+    /// Hits per page, 1 to 500 (default 50), best first.
     #[schemars(with = "Option<u32>", range(min = 1, max = 500))]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 fn not_found(what: impl Into<String>) -> ApiError {
@@ -470,11 +472,14 @@ pub async fn terms(
     Ok(Json(paginate(items, &listing, TERM_SORTS)?))
 }
 
-fn evidence_out(web: &Web, rec: &khronika_app::catalog::EvidenceRecord) -> EvidenceOut {
+/// An evidence record on the wire; `checkpoints` is the newest checkpoint of each device log
+/// (read once per request, not per item).
+fn evidence_out(
+    checkpoints: Option<&crate::web::Fingerprint>,
+    rec: &khronika_app::catalog::EvidenceRecord,
+) -> EvidenceOut {
     let p = &rec.payload;
-    let checkpoint = web
-        .fingerprint()
-        .ok()
+    let checkpoint = checkpoints
         .and_then(|f| f.get(&rec.device.to_hex()).copied())
         .filter(|&n| n > rec.index);
     EvidenceOut {
@@ -508,7 +513,11 @@ pub async fn list_evidence(
 ) -> Answer<Page<EvidenceOut>> {
     let listing = q.listing()?;
     let recs = web.read(&s, |v| Ok(v.evidence().to_vec())).await?;
-    let items = recs.iter().map(|r| evidence_out(&web, r)).collect();
+    let checkpoints = web.fingerprint().ok();
+    let items = recs
+        .iter()
+        .map(|r| evidence_out(checkpoints.as_ref(), r))
+        .collect();
     Ok(Json(paginate(items, &listing, EVIDENCE_SORTS)?))
 }
 
@@ -519,7 +528,7 @@ pub async fn get_evidence(
     Path(id): Path<String>,
 ) -> Answer<EvidenceOut> {
     let rec = web.read(&s, move |v| Ok(v.find(&id)?.clone())).await?;
-    Ok(Json(evidence_out(&web, &rec)))
+    Ok(Json(evidence_out(web.fingerprint().ok().as_ref(), &rec)))
 }
 
 /// `GET /api/v1/evidence/{id}/content`.
@@ -586,8 +595,11 @@ pub async fn add_evidence(
     .await?
     .ok_or_else(|| bad("no file was sent"))?;
     let rec = web.read(&s, move |v| Ok(v.find(&id)?.clone())).await?;
-    Ok(created(evidence_out(&web, &rec)))
+    Ok(created(evidence_out(web.fingerprint().ok().as_ref(), &rec)))
 }
+
+/// The most hits a search reaches through its pages (the app's limit).
+const MAX_SEARCH_HITS: usize = 10_000;
 
 /// `GET /api/v1/search`.
 pub async fn search(
@@ -595,17 +607,15 @@ pub async fn search(
     Extension(Authed(s)): Extension<Authed>,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Answer<SearchOut> {
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 50,
-        Some(l) => match l.parse::<usize>() {
-            Ok(n) if (1..=500).contains(&n) => n,
-            _ => {
-                return Err(bad(format!(
-                    "limit is {l}; give a whole number from 1 to 500"
-                )));
-            }
-        },
-    };
+    // The list conventions, ranked by relevance (no `sort`): the app finds the best
+    // `offset + limit` hits (at most 10,000), and the page is the last `limit` of them.
+    let listing = Listing::parse(q.limit.as_deref(), q.cursor.as_deref(), None)?;
+    let wanted = listing.offset.saturating_add(listing.limit);
+    if wanted > MAX_SEARCH_HITS {
+        return Err(bad(format!(
+            "search pages reach the best {MAX_SEARCH_HITS} hits; narrow the search with words or filters"
+        )));
+    }
     let fuzzy = match q.fuzzy.as_deref() {
         None | Some("" | "false") => false,
         Some("true") => true,
@@ -626,7 +636,7 @@ pub async fn search(
         place: q.place,
         case: q.case,
         fuzzy,
-        limit,
+        limit: wanted,
     };
     let outcome = web
         .read(&s, move |v| {
@@ -634,11 +644,14 @@ pub async fn search(
             v.search(&query)
         })
         .await?;
+    let next_cursor = (outcome.total > wanted).then(|| format!("o{wanted}"));
     Ok(Json(SearchOut {
         total: outcome.total as u64,
+        next_cursor,
         hits: outcome
             .hits
             .into_iter()
+            .skip(listing.offset)
             .map(|h| HitOut {
                 id: h.id,
                 kind: h.kind,

@@ -220,8 +220,11 @@ pub struct CustodyOut {
 pub struct SearchOut {
     /// How many records and files match.
     pub total: u64,
-    /// The best matches, best first.
+    /// This page of the matches, best first.
     pub hits: Vec<HitOut>,
+    /// Give this as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
     /// Counts by type, act type and year, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<Value>,

@@ -193,6 +193,28 @@ async fn records_are_created_listed_paged_sorted_and_edited() {
     sorted.reverse();
     assert_eq!(seen, sorted);
 
+    // Search pages by the same conventions (ranked by relevance).
+    let mut ids = std::collections::BTreeSet::new();
+    let mut path = "/api/v1/search?q=Person&type=person&limit=3".to_owned();
+    let mut pages = 0;
+    loop {
+        let a = get(&s, &path, &t).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.json);
+        assert_eq!(a.json["total"], 7, "{}", a.json);
+        for h in a.json["hits"].as_array().unwrap() {
+            assert!(
+                ids.insert(h["id"].as_str().unwrap().to_owned()),
+                "{h} twice"
+            );
+        }
+        pages += 1;
+        match a.json["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/search?q=Person&type=person&limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!((ids.len(), pages), (7, 3));
+
     // Malformed list parameters: a JSON error that says what to do.
     for bad in [
         "limit=0",
