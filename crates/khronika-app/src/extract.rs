@@ -71,12 +71,40 @@ pub fn extract(media_type: &str, bytes: &[u8]) -> Extracted {
 
 fn plain_text(bytes: &[u8]) -> Result<String, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(format!(
-            "it is not UTF-8 text (byte {} is not; perhaps another encoding such as Windows-1251): its name is searchable, not its text",
-            e.valid_up_to()
-        )),
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_owned());
+    }
+    let (text, encoding, bad) = match encoding_rs::Encoding::for_bom(bytes) {
+        // UTF-16 with its byte-order mark.
+        Some((encoding, _)) => encoding.decode(bytes),
+        None => legacy_cyrillic(bytes).decode(bytes),
+    };
+    // A C1 control character is what an undefined byte decodes to: not this encoding.
+    if bad || text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        return Err(format!(
+            "it is neither UTF-8 nor {} text: its name is searchable, not its text",
+            encoding.name()
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// The single-byte encoding of text that is not UTF-8: Windows-1251 or KOI8-R, the two in
+/// which Russian text from before UTF-8 still arrives. Russian text is mostly lower case, which
+/// Windows-1251 puts at 0xE0–0xFF and KOI8-R at 0xC0–0xDF, so the busier range decides.
+fn legacy_cyrillic(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    let (mut c0, mut e0) = (0usize, 0usize);
+    for &b in bytes {
+        match b {
+            0xC0..=0xDF => c0 += 1,
+            0xE0..=0xFF => e0 += 1,
+            _ => {}
+        }
+    }
+    if c0 > e0 {
+        encoding_rs::KOI8_R
+    } else {
+        encoding_rs::WINDOWS_1251
     }
 }
 
@@ -235,8 +263,27 @@ mod tests {
             extract("text/plain", "\u{feff}Свидетель".as_bytes()),
             Extracted::Text("Свидетель".into(), None)
         );
-        match extract("text/plain", b"ok \xff\xfe") {
-            Extracted::Skipped(w) => assert!(w.contains("not UTF-8"), "{w}"),
+        // Russian from before UTF-8: Windows-1251 and KOI8-R, told apart by where the lower
+        // case letters are; UTF-16 by its byte-order mark.
+        let russian = "Их вывели из машины и пытали. Свидетель видел это.";
+        for encoding in [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_R] {
+            let (bytes, _, _) = encoding.encode(russian);
+            assert_eq!(
+                extract("text/plain", &bytes),
+                Extracted::Text(russian.into(), None),
+                "{}",
+                encoding.name()
+            );
+        }
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(russian.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(
+            extract("text/plain", &utf16),
+            Extracted::Text(russian.into(), None)
+        );
+        // A byte Windows-1251 leaves undefined (0x98): no text, and why.
+        match extract("text/plain", b"\xcf\xf0\xe8\x98") {
+            Extracted::Skipped(w) => assert!(w.contains("neither UTF-8 nor windows-1251"), "{w}"),
             other => panic!("{other:?}"),
         }
         match extract("application/pdf", b"%PDF-1.4\n garbage") {
