@@ -452,8 +452,13 @@ impl UnlockedVault {
         let mut facets: Option<Facets> = None;
         let mut compartments = Vec::new();
         let mut updated = Vec::new();
-        for o in open {
-            let r = o.index.search(q).map_err(search_err)?;
+        // One search over all the compartments' indexes, scored with their statistics
+        // together, so that merging by score ranks fairly across compartments.
+        let results = {
+            let refs: Vec<&khronika_search::SearchIndex> = open.iter().map(|o| &o.index).collect();
+            khronika_search::SearchIndex::search_all(&refs, q).map_err(search_err)?
+        };
+        for (o, r) in open.into_iter().zip(results) {
             total += r.total;
             if let Some(f) = &r.facets {
                 facets.get_or_insert_with(Facets::default).merge(f);

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use khronika_domain::{Date, EvidenceId, Record, RecordId, RecordKind};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
@@ -764,6 +764,34 @@ impl SearchIndex {
 
     /// Search: the records that match `q`, best first, with snippets.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let searcher = self.reader.searcher();
+        self.search_in(&searcher, q, &searcher)
+    }
+
+    /// Search several indexes (one per compartment) as one: every index scores with the term
+    /// statistics of all of them together (BM25 over their union), so that a hit from a small
+    /// compartment and one from a large compartment compare fairly when the results are
+    /// merged by score. One result per index, in the order given.
+    pub fn search_all(
+        indexes: &[&SearchIndex],
+        q: &SearchQuery,
+    ) -> Result<Vec<SearchResults>, SearchError> {
+        let searchers: Vec<tantivy::Searcher> =
+            indexes.iter().map(|ix| ix.reader.searcher()).collect();
+        let union = Union(&searchers);
+        indexes
+            .iter()
+            .zip(&searchers)
+            .map(|(ix, searcher)| ix.search_in(searcher, q, &union))
+            .collect()
+    }
+
+    fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        stats: &dyn Bm25StatisticsProvider,
+    ) -> Result<SearchResults, SearchError> {
         if let (Some(from), Some(to)) = (q.filters.from, q.filters.to)
             && from > to
         {
@@ -773,32 +801,33 @@ impl SearchIndex {
         }
         let plan = Plan::new(&q.text, q.fuzzy, &self.stemmers);
         let query = self.build(q, &plan);
-        let searcher = self.reader.searcher();
         let limit = q.limit.max(1);
         let (top, total, facets) = if q.facets {
             let (top, total, facets) = searcher
-                .search(
+                .search_with_statistics_provider(
                     &query,
                     &(
                         TopDocs::with_limit(limit).order_by_score(),
                         Count,
                         FacetCollector,
                     ),
+                    stats,
                 )
                 .map_err(|e| self.t(e))?;
             (top, total, Some(facets))
         } else {
             let (top, total) = searcher
-                .search(
+                .search_with_statistics_provider(
                     &query,
                     &(TopDocs::with_limit(limit).order_by_score(), Count),
+                    stats,
                 )
                 .map_err(|e| self.t(e))?;
             (top, total, None)
         };
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
-            hits.push(self.hit(&searcher, addr, score, &plan)?);
+            hits.push(self.hit(searcher, addr, score, &plan)?);
         }
         Ok(SearchResults {
             total,
@@ -839,5 +868,22 @@ impl SearchIndex {
             score,
             snippets,
         })
+    }
+}
+
+/// The BM25 statistics of several indexes of one schema together: the sums of each.
+struct Union<'a>(&'a [tantivy::Searcher]);
+
+impl Bm25StatisticsProvider for Union<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.total_num_tokens(field)).sum()
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.total_num_docs()).sum()
+    }
+
+    fn doc_freq(&self, term: &tantivy::Term) -> tantivy::Result<u64> {
+        self.0.iter().map(|s| s.doc_freq(term)).sum()
     }
 }

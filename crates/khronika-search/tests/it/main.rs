@@ -4,6 +4,7 @@
 
 mod docs;
 mod format;
+mod ranking;
 mod sample;
 mod security;
 mod support;
