@@ -391,17 +391,12 @@ fn handler(r: &ApiRoute) -> MethodRouter<Arc<Web>> {
 
 /// The API's routes, guarded, to merge into the application's router.
 pub fn router(web: Arc<Web>) -> Router<Arc<Web>> {
-    let mut by_path: Vec<(&str, MethodRouter<Arc<Web>>)> = Vec::new();
-    for r in API_ROUTES {
-        let guarded =
-            handler(r).route_layer(from_fn_with_state((web.clone(), r.access), auth::guard));
-        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
-            Some((_, m)) => *m = std::mem::take(m).merge(guarded),
-            None => by_path.push((r.path, guarded)),
-        }
-    }
+    let guarded = API_ROUTES.iter().map(|r| {
+        let m = handler(r).route_layer(from_fn_with_state((web.clone(), r.access), auth::guard));
+        (r.path, m)
+    });
     let mut router = Router::new();
-    for (path, m) in by_path {
+    for (path, m) in crate::web::routes::by_path(guarded) {
         router = router.route(path, m.fallback(h::method_not_allowed));
     }
     router.route("/api/v1/{*rest}", axum::routing::any(h::not_found_route))

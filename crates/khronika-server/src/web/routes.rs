@@ -163,19 +163,28 @@ fn handler(r: &RouteSpec) -> MethodRouter<Arc<Web>> {
     }
 }
 
-/// The router, without a socket (tests call it with `tower::ServiceExt::oneshot`).
-pub fn router(web: Arc<Web>) -> Router {
-    let mut by_path: Vec<(&str, MethodRouter<Arc<Web>>)> = Vec::new();
-    for r in ROUTES {
-        let guarded =
-            handler(r).route_layer(from_fn_with_state((web.clone(), r.access), guard::guard));
-        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
-            Some((_, m)) => *m = std::mem::take(m).merge(guarded),
-            None => by_path.push((r.path, guarded)),
+/// Guarded method routers merged by path (axum takes each path once), in table order.
+pub(crate) fn by_path(
+    routes: impl IntoIterator<Item = (&'static str, MethodRouter<Arc<Web>>)>,
+) -> Vec<(&'static str, MethodRouter<Arc<Web>>)> {
+    let mut out: Vec<(&str, MethodRouter<Arc<Web>>)> = Vec::new();
+    for (path, m) in routes {
+        match out.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, merged)) => *merged = std::mem::take(merged).merge(m),
+            None => out.push((path, m)),
         }
     }
+    out
+}
+
+/// The router, without a socket (tests call it with `tower::ServiceExt::oneshot`).
+pub fn router(web: Arc<Web>) -> Router {
+    let guarded = ROUTES.iter().map(|r| {
+        let m = handler(r).route_layer(from_fn_with_state((web.clone(), r.access), guard::guard));
+        (r.path, m)
+    });
     let mut router = Router::new();
-    for (path, m) in by_path {
+    for (path, m) in by_path(guarded) {
         router = router.route(path, m);
     }
     router

@@ -160,14 +160,19 @@ impl Sessions {
 
     /// The live session of a cookie token, if it has not expired (and note the request).
     pub fn find(&self, token: &str) -> Option<Arc<Session>> {
-        let id = token_id(token);
-        let mut live = self.live.lock().ok()?;
-        let s = live.get(&id)?.clone();
+        self.touch(&self.live, &token_id(token))
+    }
+
+    /// The session under `key` in `map` if it has not expired (then noted as used now);
+    /// an expired one is forgotten.
+    fn touch(&self, map: &Mutex<HashMap<String, Arc<Session>>>, key: &str) -> Option<Arc<Session>> {
+        let mut sessions = map.lock().ok()?;
+        let s = sessions.get(key)?.clone();
         let now = Instant::now();
         let mut seen = s.last_seen.lock().ok()?;
         if self.expired(&s, *seen, now) {
             drop(seen);
-            live.remove(&id);
+            sessions.remove(key);
             return None;
         }
         *seen = now;
@@ -200,18 +205,7 @@ impl Sessions {
     /// The session of a token (by the token's SHA-256), if one is live (and note the
     /// request).
     pub fn token(&self, hash: &str) -> Option<Arc<Session>> {
-        let mut tokens = self.tokens.lock().ok()?;
-        let s = tokens.get(hash)?.clone();
-        let now = Instant::now();
-        let mut seen = s.last_seen.lock().ok()?;
-        if self.expired(&s, *seen, now) {
-            drop(seen);
-            tokens.remove(hash);
-            return None;
-        }
-        *seen = now;
-        drop(seen);
-        Some(s)
+        self.touch(&self.tokens, hash)
     }
 
     /// Keep a token's session.
