@@ -13,12 +13,19 @@
 //! The work is a pipeline so that reading, hashing, sealing and writing overlap:
 //!
 //! ```text
-//! reader (this thread)      workers (one per core)       packer            writer
-//! read 1 MiB, SHA-256  ──►  blob id, dedup, seal   ──►   append, close ──► create, fsync
-//!        ▲ free buffers ◄──────────┘                     16 MiB packs
+//! reader (this thread)      sealers (one per core)       packer          writer        syncers (2)
+//! read 1 MiB       ──►  blob id, dedup, seal   ──►   append, close ──► hand over ──► fsync, link
+//!   └► hasher: SHA-256 of each file                   16 MiB packs     (page cache)  (drop cache)
+//!        ▲ free buffers ◄──────────┘
 //! ```
 //!
-//! Channels are bounded, so memory stays at a few dozen MiB whatever the file sizes.
+//! The writer hands each pack to the storage at once ([`Backend::start_create`]: on a local
+//! vault a write into the page cache), so the disk always has the next packs queued while the
+//! syncers wait for earlier ones, also while the sealers only find duplicates. Synced packs
+//! leave the page cache, so a long ingest recycles the same memory.
+//!
+//! Channels are bounded, so memory stays at about a hundred MiB whatever the file sizes, and
+//! at most [`HANDED`] packs wait in the page cache for the disk.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
@@ -35,7 +42,7 @@ use khronika_store::entry::{MAX_INLINE_OBJECTS, ObjectRef, entry_kind, object_ki
 use khronika_store::keys::{EpochKeys, kind};
 use khronika_store::pack::{FinishedPack, IndexRecord, PackBuilder, SealedBlob, seal_blob};
 use khronika_store::verify::object_list;
-use khronika_store::{Backend, CHUNK_SIZE, ObjectPath};
+use khronika_store::{Backend, CHUNK_SIZE, ObjectPath, PendingCreate};
 
 use crate::catalog::{BlobLoc, EvidencePayload, EvidenceRecord, encode_manifest, new_evidence_id};
 use crate::error::{AppError, ErrorCode};
@@ -380,25 +387,45 @@ fn pack(
     Ok(added)
 }
 
-/// A writer: create packs (temporary file, fsync, link) as they come. Several writers run, so
-/// that one pack's fsync overlaps the next one's transfer. Returns (sequence number, name).
-fn write(
-    backend: &dyn Backend,
-    packs: &Mutex<Receiver<(usize, FinishedPack)>>,
-) -> Result<Vec<(usize, [u8; 32])>, Stop> {
+/// A pack handed to the storage, waiting for its sync: (sequence number, name, creation).
+type Handed<'a> = (usize, [u8; 32], Box<dyn PendingCreate + 'a>);
+
+/// The writer: hand each pack to the storage as it comes (on a local vault, a write into the
+/// page cache), so that the pack's memory is free at once and the disk always has the next
+/// packs queued while the syncers wait for earlier ones.
+fn write<'a>(
+    backend: &'a dyn Backend,
+    packs: Receiver<(usize, FinishedPack)>,
+    handed: SyncSender<Handed<'a>>,
+) -> Result<(), Stop> {
+    for (seq, p) in packs {
+        let started = backend.start_create(&p.path(), &p.stored)?;
+        handed
+            .send((seq, p.hash, started))
+            .map_err(|_| Stop::Downstream)?;
+    }
+    Ok(())
+}
+
+/// A syncer: finish the creation of handed packs (fsync, then the name). Several run, so that
+/// one pack's journal commit overlaps the next one's transfer. Returns (sequence number, name).
+fn sync(handed: &Mutex<Receiver<Handed<'_>>>) -> Result<Vec<(usize, [u8; 32])>, Stop> {
     let mut names = Vec::new();
     loop {
-        let next = packs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok((seq, p)) = next else {
+        let next = handed.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok((seq, hash, pending)) = next else {
             return Ok(names);
         };
-        backend.create(&p.path(), &p.stored)?;
-        names.push((seq, p.hash));
+        pending.finish()?;
+        names.push((seq, hash));
     }
 }
 
-/// Number of pack writers.
-const WRITERS: usize = 2;
+/// Number of syncers.
+const SYNCERS: usize = 2;
+/// Packs handed to the storage and not yet synced, at most (beyond those being synced): up to
+/// this many times 16 MiB waits in the page cache for the disk, not in the process's memory.
+const HANDED: usize = 8;
 
 /// Of the stages' outcomes, the error to report: the first real one, downstream first (a
 /// full disk at the writer explains why the reader could not send).
@@ -443,18 +470,22 @@ fn store_batch(
     }
     let (blob_tx, blob_rx) = sync_channel::<SealedBlob>(workers * 2);
     let (pack_tx, pack_rx) = sync_channel::<(usize, FinishedPack)>(1);
-    let pack_rx = Mutex::new(pack_rx);
+    let (handed_tx, handed_rx) = sync_channel::<Handed<'_>>(HANDED);
+    let handed_rx = Mutex::new(handed_rx);
 
     std::thread::scope(|s| {
         // Named, so that a profile (`perf report -s comm`) shows what each stage costs.
         let named = |name: &str| std::thread::Builder::new().name(format!("khronika-{name}"));
-        let writers: Vec<_> = (0..WRITERS)
+        let syncers: Vec<_> = (0..SYNCERS)
             .map(|_| {
-                named("writer")
-                    .spawn_scoped(s, || write(backend, &pack_rx))
-                    .map_err(|e| AppError::internal(format!("cannot start a writer: {e}")))
+                named("syncer")
+                    .spawn_scoped(s, || sync(&handed_rx))
+                    .map_err(|e| AppError::internal(format!("cannot start a syncer: {e}")))
             })
             .collect::<Result<_, _>>()?;
+        let writer = named("writer")
+            .spawn_scoped(s, move || write(backend, pack_rx, handed_tx))
+            .map_err(|e| AppError::internal(format!("cannot start the writer: {e}")))?;
         let packer = named("packer")
             .spawn_scoped(s, || pack(keys, blob_rx, pack_tx, &sealed_free))
             .map_err(|e| AppError::internal(format!("cannot start the packer: {e}")))?;
@@ -507,7 +538,8 @@ fn store_batch(
         };
         drop(blob_tx);
         let packed = joined(packer.join());
-        let written = writers
+        let handed = joined(writer.join());
+        let written = syncers
             .into_iter()
             .map(|w| joined(w.join()))
             .collect::<Result<Vec<_>, _>>()
@@ -517,7 +549,9 @@ fn store_batch(
                 all.into_iter().map(|(_, h)| h).collect::<Vec<_>>()
             });
         match (read, manifests, packed, written) {
-            (Ok(facts), Ok(manifests), Ok(added), Ok(packs)) if worker_errors.is_empty() => {
+            (Ok(facts), Ok(manifests), Ok(added), Ok(packs))
+                if worker_errors.is_empty() && handed.is_ok() =>
+            {
                 Ok(Batch {
                     facts,
                     manifests,
@@ -527,7 +561,7 @@ fn store_batch(
                 })
             }
             (read, manifests, packed, written) => {
-                let mut errs = vec![written.err(), packed.err()];
+                let mut errs = vec![written.err(), handed.err(), packed.err()];
                 errs.extend(worker_errors);
                 errs.push(manifests.err());
                 errs.push(read.err());

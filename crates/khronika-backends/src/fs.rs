@@ -36,6 +36,13 @@ pub trait Fs: Send + Sync + Debug {
     fn write_new(&self, path: &Path, data: &[u8]) -> io::Result<()>;
     /// Make a file's contents durable (`fsync`).
     fn sync_file(&self, path: &Path) -> io::Result<()>;
+    /// Make a file's contents durable, as [`Fs::sync_file`], then let the page cache forget
+    /// them: for large objects written in bulk and not read back soon, so that a long ingest
+    /// recycles the same memory instead of filling the cache with ciphertext (and evicting
+    /// what the person's other programs use). The default only syncs.
+    fn sync_file_uncached(&self, path: &Path) -> io::Result<()> {
+        self.sync_file(path)
+    }
     /// Make a directory's entries durable (`fsync` on the directory).
     fn sync_dir(&self, path: &Path) -> io::Result<()>;
     /// Give the file at `from` a second name `to`; error `AlreadyExists` if `to` exists.
@@ -84,19 +91,6 @@ impl Fs for OsFs {
     }
 
     fn write_new(&self, path: &Path, data: &[u8]) -> io::Result<()> {
-        #[cfg(target_os = "linux")]
-        if direct::worth_it(data.len()) {
-            match direct::write_new(path, data) {
-                Ok(()) => return Ok(()),
-                // A file system without direct IO (tmpfs, some FUSE): the name may have been
-                // created before the refusal; it is ours (create_new), so remove it and write
-                // through the page cache instead.
-                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                    let _ = std::fs::remove_file(path);
-                }
-                Err(e) => return Err(e),
-            }
-        }
         let mut o = std::fs::OpenOptions::new();
         o.write(true).create_new(true);
         // Vault files are for their owner only (they are ciphertext, but still).
@@ -108,6 +102,15 @@ impl Fs for OsFs {
 
     fn sync_file(&self, path: &Path) -> io::Result<()> {
         std::fs::File::open(path)?.sync_all()
+    }
+
+    fn sync_file_uncached(&self, path: &Path) -> io::Result<()> {
+        let f = std::fs::File::open(path)?;
+        f.sync_all()?;
+        // Only advice: the bytes are durable whether or not the kernel takes it.
+        #[cfg(target_os = "linux")]
+        let _ = rustix::fs::fadvise(&f, 0, None, rustix::fs::Advice::DontNeed);
+        Ok(())
     }
 
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
@@ -170,60 +173,14 @@ impl Fs for OsFs {
     }
 }
 
-/// Large, block-aligned objects (packs) are written with `O_DIRECT`: the bytes go from our
-/// buffer to the disk without being copied into the page cache, which on a 2-core machine is
-/// the difference between the disk and the CPU being the limit. `fsync` still follows.
-#[cfg(target_os = "linux")]
-mod direct {
-    use std::cell::RefCell;
-    use std::io::{self, Write};
-    use std::os::unix::fs::OpenOptionsExt;
-    use std::path::Path;
-
-    /// Alignment of offsets, lengths and memory for direct IO (covers 512- and 4096-byte
-    /// sector disks).
-    const ALIGN: usize = 4096;
-    /// Smaller objects go through the page cache: direct IO saves nothing on them.
-    const MIN: usize = 1 << 20;
-
-    thread_local! {
-        /// One reusable buffer per writing thread, grown to the largest object written.
-        static BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    }
-
-    pub fn worth_it(len: usize) -> bool {
-        len >= MIN && len.is_multiple_of(ALIGN)
-    }
-
-    pub fn write_new(path: &Path, data: &[u8]) -> io::Result<()> {
-        BUF.with_borrow_mut(|buf| {
-            if buf.len() < data.len() + ALIGN {
-                *buf = vec![0u8; data.len() + ALIGN];
-            }
-            // The first address in the buffer that is aligned for direct IO.
-            let off = (ALIGN - (buf.as_ptr() as usize) % ALIGN) % ALIGN;
-            let aligned = &mut buf[off..off + data.len()];
-            aligned.copy_from_slice(data);
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(libc::O_DIRECT)
-                .open(path)?;
-            f.write_all(aligned)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn os_fs_writes_large_aligned_and_odd_sizes_exactly() {
+    fn os_fs_writes_large_and_odd_sizes_exactly() {
         let dir = tempfile::tempdir().unwrap();
         let fs = OsFs;
-        // 2 MiB takes the direct-IO path where the file system allows it; the others do not.
         for (i, len) in [0usize, 1, 4095, 4096, 2 << 20, (2 << 20) + 1]
             .into_iter()
             .enumerate()
@@ -231,7 +188,12 @@ mod tests {
             let data: Vec<u8> = (0..len).map(|j| (j * 31 + i) as u8).collect();
             let p = dir.path().join(format!("f{i}"));
             fs.write_new(&p, &data).unwrap();
-            fs.sync_file(&p).unwrap();
+            // Large objects leave the page cache once synced; the bytes stay.
+            if len >= 1 << 20 {
+                fs.sync_file_uncached(&p).unwrap();
+            } else {
+                fs.sync_file(&p).unwrap();
+            }
             assert_eq!(fs.read(&p).unwrap(), data, "length {len}");
             assert_eq!(
                 fs.write_new(&p, b"again").unwrap_err().kind(),

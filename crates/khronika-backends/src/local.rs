@@ -12,9 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use khronika_crypto::{Entropy, OsEntropy, hash};
-use khronika_store::{Backend, BackendError, Created, ObjectPath, Stored};
+use khronika_store::{Backend, BackendError, Created, ObjectPath, PendingCreate, Stored};
 
 use crate::fs::{EntryKind, Fs};
+
+/// Objects of at least this many bytes (packs) leave the page cache once synced.
+const LARGE: usize = 1 << 20;
 
 /// Name of the directory holding partial writes.
 pub const TMP_DIR: &str = "tmp";
@@ -133,46 +136,114 @@ impl LocalBackend {
     }
 }
 
+/// An object written to `tmp/`, not yet synced nor under its name.
+struct Pending<'a> {
+    backend: &'a LocalBackend,
+    path: ObjectPath,
+    full: PathBuf,
+    parent: PathBuf,
+    /// Large enough to leave the page cache once synced (packs).
+    large: bool,
+    /// Taken by `finish`; if still here when dropped, the creation was abandoned.
+    tmp: Option<PathBuf>,
+}
+
+impl PendingCreate for Pending<'_> {
+    fn finish(mut self: Box<Self>) -> Result<Created, BackendError> {
+        let Some(tmp) = self.tmp.take() else {
+            return Err(BackendError::io(
+                &self.path,
+                io::Error::other("creation already finished"),
+            ));
+        };
+        let b = self.backend;
+        let err = |e| BackendError::io(&self.path, e);
+        let synced = if self.large {
+            b.fs.sync_file_uncached(&tmp)
+        } else {
+            b.fs.sync_file(&tmp)
+        };
+        let linked = synced.and_then(|()| b.fs.link_new(&tmp, &self.full));
+        let outcome = match linked {
+            Ok(()) => {
+                b.state().dirty.insert(self.parent.clone());
+                Ok(Created::New)
+            }
+            // Created meanwhile by someone else: fine if with the same bytes.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                b.fs.read(&tmp)
+                    .and_then(|mine| b.same_bytes(&self.full, &mine))
+                    .map_err(err)
+                    .and_then(|same| {
+                        if same {
+                            Ok(Created::AlreadyPresent)
+                        } else {
+                            Err(BackendError::Conflict(self.path.clone()))
+                        }
+                    })
+            }
+            Err(e) => Err(err(e)),
+        };
+        // The temporary name goes whether or not the link worked.
+        let _ = b.fs.remove_file(&tmp);
+        outcome
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = self.backend.fs.remove_file(&tmp);
+        }
+    }
+}
+
 impl Backend for LocalBackend {
     fn create(&self, path: &ObjectPath, bytes: &Stored) -> Result<Created, BackendError> {
+        self.start_create(path, bytes)?.finish()
+    }
+
+    /// Writes the bytes to `tmp/` through the page cache and returns; `finish` syncs them and
+    /// links the final name. A writer can so hand one object to the disk and go on preparing
+    /// the next while another thread waits for the first.
+    fn start_create<'a>(
+        &'a self,
+        path: &ObjectPath,
+        bytes: &Stored,
+    ) -> Result<Box<dyn PendingCreate + 'a>, BackendError> {
         let err = |e| BackendError::io(path, e);
         let full = self.full(path);
         if self.fs.kind(&full).map_err(err)?.is_some() {
             return if self.same_bytes(&full, bytes.as_bytes()).map_err(err)? {
-                Ok(Created::AlreadyPresent)
+                Ok(Box::new(Created::AlreadyPresent))
             } else {
                 Err(BackendError::Conflict(path.clone()))
             };
         }
         let parent = full
             .parent()
-            .ok_or_else(|| err(io::Error::other("object has no directory")))?;
-        let mut st = self.state();
-        self.ensure_dir(parent, &mut st).map_err(err)?;
-        self.ensure_dir(&self.root.join(TMP_DIR), &mut st)
-            .map_err(err)?;
-        let tmp = self.tmp_path().map_err(err)?;
-        let written = self
-            .fs
-            .write_new(&tmp, bytes.as_bytes())
-            .and_then(|()| self.fs.sync_file(&tmp))
-            .and_then(|()| self.fs.link_new(&tmp, &full));
-        // The temporary name goes whether or not the link worked.
-        let _ = self.fs.remove_file(&tmp);
-        match written {
-            Ok(()) => {
-                st.dirty.insert(parent.to_path_buf());
-                Ok(Created::New)
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                if self.same_bytes(&full, bytes.as_bytes()).map_err(err)? {
-                    Ok(Created::AlreadyPresent)
-                } else {
-                    Err(BackendError::Conflict(path.clone()))
-                }
-            }
-            Err(e) => Err(err(e)),
+            .ok_or_else(|| err(io::Error::other("object has no directory")))?
+            .to_path_buf();
+        {
+            // The lock covers the folders only: writers' transfers and syncs overlap.
+            let mut st = self.state();
+            self.ensure_dir(&parent, &mut st).map_err(err)?;
+            self.ensure_dir(&self.root.join(TMP_DIR), &mut st)
+                .map_err(err)?;
         }
+        let tmp = self.tmp_path().map_err(err)?;
+        if let Err(e) = self.fs.write_new(&tmp, bytes.as_bytes()) {
+            let _ = self.fs.remove_file(&tmp);
+            return Err(err(e));
+        }
+        Ok(Box::new(Pending {
+            backend: self,
+            path: path.clone(),
+            full,
+            parent,
+            large: bytes.len() >= LARGE,
+            tmp: Some(tmp),
+        }))
     }
 
     fn read(&self, path: &ObjectPath) -> Result<Vec<u8>, BackendError> {
@@ -348,5 +419,82 @@ mod tests {
             0,
             "no temporary file is left behind"
         );
+    }
+
+    fn sim_backend() -> (SimFs, LocalBackend) {
+        let fs = SimFs::new();
+        fs.create_dir_all(Path::new("/v")).unwrap();
+        fs.sync_dir(Path::new("/")).unwrap();
+        let b = LocalBackend::new(Arc::new(fs.clone()), PathBuf::from("/v"));
+        (fs, b)
+    }
+
+    #[test]
+    fn a_started_creation_is_invisible_until_finished_and_lost_whole_in_a_crash() {
+        let (fs, b) = sim_backend();
+        let p = object_under(0x21);
+        let big = Stored::from_existing_object(vec![5u8; LARGE + 1]);
+        let pending = b.start_create(&p, &big).unwrap();
+        assert!(matches!(b.read(&p), Err(BackendError::NotFound(_))));
+        // A crash now leaves no object, not a partial one under its name.
+        let crashed = LocalBackend::new(Arc::new(fs.crashed()), PathBuf::from("/v"));
+        assert!(matches!(crashed.read(&p), Err(BackendError::NotFound(_))));
+
+        assert_eq!(pending.finish().unwrap(), Created::New);
+        b.barrier().unwrap();
+        let after = LocalBackend::new(Arc::new(fs.crashed()), PathBuf::from("/v"));
+        assert_eq!(after.read(&p).unwrap(), big.as_bytes());
+        assert_eq!(b.clean_tmp().unwrap(), 0, "the temporary name is gone");
+    }
+
+    #[test]
+    fn an_abandoned_creation_leaves_nothing_behind() {
+        let (_fs, b) = sim_backend();
+        let p = object_under(0x22);
+        drop(
+            b.start_create(&p, &Stored::from_existing_object(b"never".to_vec()))
+                .unwrap(),
+        );
+        assert!(matches!(b.read(&p), Err(BackendError::NotFound(_))));
+        assert_eq!(
+            b.clean_tmp().unwrap(),
+            0,
+            "no temporary file is left behind"
+        );
+    }
+
+    #[test]
+    fn two_started_creations_of_one_path_settle_like_create() {
+        let (_fs, b) = sim_backend();
+        let p = object_under(0x23);
+        let one = Stored::from_existing_object(b"one".to_vec());
+        let first = b.start_create(&p, &one).unwrap();
+        let same = b.start_create(&p, &one).unwrap();
+        let other = b
+            .start_create(&p, &Stored::from_existing_object(b"two".to_vec()))
+            .unwrap();
+        assert_eq!(first.finish().unwrap(), Created::New);
+        assert_eq!(same.finish().unwrap(), Created::AlreadyPresent);
+        assert!(matches!(other.finish(), Err(BackendError::Conflict(_))));
+        assert_eq!(b.read(&p).unwrap(), b"one");
+        // Started after the object exists: settled at once.
+        assert_eq!(
+            b.start_create(&p, &one).unwrap().finish().unwrap(),
+            Created::AlreadyPresent
+        );
+        assert_eq!(b.clean_tmp().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_failed_sync_leaves_no_name_and_no_temporary_file() {
+        let (fs, b) = sim_backend();
+        let p = object_under(0x24);
+        let pending = b
+            .start_create(&p, &Stored::from_existing_object(b"x".to_vec()))
+            .unwrap();
+        fs.fail_op(fs.ops() + 1, crate::sim::FaultKind::Eio);
+        assert!(pending.finish().is_err());
+        assert!(matches!(b.read(&p), Err(BackendError::NotFound(_))));
+        assert_eq!(b.clean_tmp().unwrap(), 0);
     }
 }

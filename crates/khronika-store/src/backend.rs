@@ -108,10 +108,37 @@ impl BackendError {
     }
 }
 
+/// An object whose bytes a backend has taken but not yet made visible: see
+/// [`Backend::start_create`].
+pub trait PendingCreate: Send {
+    /// Finish the creation: afterwards the object is at its path, exactly as after
+    /// [`Backend::create`] (and, like it, durable only after the next [`Backend::barrier`]).
+    fn finish(self: Box<Self>) -> Result<Created, BackendError>;
+}
+
+/// A creation already finished when it was started.
+impl PendingCreate for Created {
+    fn finish(self: Box<Self>) -> Result<Created, BackendError> {
+        Ok(*self)
+    }
+}
+
 /// A store of immutable, create-only objects.
 pub trait Backend: Send + Sync + fmt::Debug {
     /// Create `path` holding `bytes` unless it already exists (see the module docs).
     fn create(&self, path: &ObjectPath, bytes: &Stored) -> Result<Created, BackendError>;
+    /// Create in two steps, for a caller writing many large objects in a row: this call takes
+    /// the bytes (the caller may drop them afterwards) and the returned
+    /// [`PendingCreate::finish`], which another thread may call, waits for the storage. Until
+    /// `finish` returns the object may not be visible. A backend that has nothing to gain
+    /// creates the object at once (the default).
+    fn start_create<'a>(
+        &'a self,
+        path: &ObjectPath,
+        bytes: &Stored,
+    ) -> Result<Box<dyn PendingCreate + 'a>, BackendError> {
+        Ok(Box::new(self.create(path, bytes)?))
+    }
     /// Read a whole object.
     fn read(&self, path: &ObjectPath) -> Result<Vec<u8>, BackendError>;
     /// Read `len` bytes at `offset` of an object.

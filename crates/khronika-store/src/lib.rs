@@ -29,7 +29,7 @@ pub mod tlog_proof;
 pub mod verify;
 pub mod witness;
 
-pub use backend::{Backend, BackendError, Created, MemBackend, Stored};
+pub use backend::{Backend, BackendError, Created, MemBackend, PendingCreate, Stored};
 pub use error::StoreError;
 pub use ids::{CompartmentId, DeviceId, MemberId, VaultId};
 pub use path::ObjectPath;
