@@ -15,7 +15,7 @@
 //! ```text
 //! reader (this thread)      sealers (one per core)       packer          writer        syncers (2)
 //! read 1 MiB       ──►  blob id, dedup, seal   ──►   append, close ──► hand over ──► fsync, link
-//!   └► hasher: SHA-256 of each file                   16 MiB packs     (page cache)  (drop cache)
+//!   └► hashers (2): SHA-256 of each file              16 MiB packs     (page cache)  (drop cache)
 //!        ▲ free buffers ◄──────────┘
 //! ```
 //!
@@ -264,12 +264,13 @@ struct Batch {
 fn read_sources(
     sources: &mut [Source],
     jobs: &SyncSender<Job>,
-    hasher: &SyncSender<HashMsg>,
+    hashers: &[SyncSender<HashMsg>],
     free: &Receiver<Vec<u8>>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<FileFacts>, Stop> {
     let mut facts = Vec::with_capacity(sources.len());
     for (file, src) in sources.iter_mut().enumerate() {
+        let hasher = &hashers[file % hashers.len()];
         let (mut size, mut seq) = (0u64, 0usize);
         let mut media_type = None;
         loop {
@@ -421,6 +422,9 @@ fn sync(handed: &Mutex<Receiver<Handed<'_>>>) -> Result<Vec<(usize, [u8; 32])>, 
     }
 }
 
+/// Number of file hashers (SHA-256 of each whole file).
+const HASHERS: usize = 2;
+
 /// Number of syncers.
 const SYNCERS: usize = 2;
 /// Packs handed to the storage and not yet synced, at most (beyond those being synced): up to
@@ -463,7 +467,7 @@ fn store_batch(
     let sealed_free = Mutex::new(Vec::new());
     let (job_tx, job_rx) = sync_channel::<Job>(workers * 2);
     let job_rx = Mutex::new(job_rx);
-    let buffers = workers * 4 + 4;
+    let buffers = workers * 4 + HASHERS * 2 + 4;
     let (free_tx, free_rx) = sync_channel::<Vec<u8>>(buffers);
     for _ in 0..buffers {
         let _ = free_tx.try_send(Vec::with_capacity(CHUNK_SIZE));
@@ -501,25 +505,42 @@ fn store_batch(
                     .map_err(|e| AppError::internal(format!("cannot start a sealer: {e}")))?,
             );
         }
-        let (hash_tx, hash_rx) = sync_channel::<HashMsg>(workers * 2);
-        let hash_free = free_tx.clone();
-        let hasher = named("hasher")
-            .spawn_scoped(s, move || hash_files(hash_rx, hash_free))
-            .map_err(|e| AppError::internal(format!("cannot start the hasher: {e}")))?;
+        // File i goes to hasher i % HASHERS, so that many small files (duplicates, which need
+        // no sealing) are hashed two at a time.
+        let mut hash_txs = Vec::with_capacity(HASHERS);
+        let mut hashers = Vec::with_capacity(HASHERS);
+        for _ in 0..HASHERS {
+            let (hash_tx, hash_rx) = sync_channel::<HashMsg>(workers * 2);
+            let hash_free = free_tx.clone();
+            hash_txs.push(hash_tx);
+            hashers.push(
+                named("hasher")
+                    .spawn_scoped(s, move || hash_files(hash_rx, hash_free))
+                    .map_err(|e| AppError::internal(format!("cannot start a hasher: {e}")))?,
+            );
+        }
         drop(free_tx);
-        let mut read = read_sources(sources, &job_tx, &hash_tx, &free_rx, progress);
+        let mut read = read_sources(sources, &job_tx, &hash_txs, &free_rx, progress);
         drop(job_tx);
-        drop(hash_tx);
-        let digests = hasher.join().unwrap_or_default();
+        drop(hash_txs);
+        let digests: Vec<Vec<[u8; 32]>> = hashers
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect();
         if let Ok(facts) = &mut read {
-            if digests.len() == facts.len() {
-                for (f, d) in facts.iter_mut().zip(digests) {
-                    f.sha256 = d;
+            let mut next = vec![0usize; HASHERS];
+            for (file, f) in facts.iter_mut().enumerate() {
+                let k = file % HASHERS;
+                match digests[k].get(next[k]) {
+                    Some(d) => f.sha256 = *d,
+                    None => {
+                        read = Err(Stop::Failed(AppError::internal(
+                            "a hasher stopped before every file was hashed",
+                        )));
+                        break;
+                    }
                 }
-            } else {
-                read = Err(Stop::Failed(AppError::internal(
-                    "the hasher stopped before every file was hashed",
-                )));
+                next[k] += 1;
             }
         }
         let mut worker_errors = Vec::new();

@@ -152,10 +152,15 @@ fn a_token_opens_and_unlocks_within_its_scope() {
     let (all_info, all) = v.create_token("dashboard", scope(&[], false)).unwrap();
     // Listing never shows a secret.
     let listed = v.tokens().unwrap();
-    assert_eq!(
-        listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
-        ["partner import", "dashboard"]
+    // Oldest first; two tokens made within one millisecond are in id order.
+    let mut names = listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>();
+    assert!(
+        listed
+            .windows(2)
+            .all(|w| (w[0].created_ms, &w[0].id) < (w[1].created_ms, &w[1].id))
     );
+    names.sort_unstable();
+    assert_eq!(names, ["dashboard", "partner import"]);
     let listed_json = serde_json::to_string(&listed).unwrap();
     assert!(!listed_json.contains(&token.expose()[21..]));
     assert!(!format!("{token:?}").contains(&token.expose()[21..]));
