@@ -528,7 +528,7 @@ fn store_batch(
             .map(|h| h.join().unwrap_or_default())
             .collect();
         if let Ok(facts) = &mut read {
-            let mut next = vec![0usize; HASHERS];
+            let mut next = [0usize; HASHERS];
             for (file, f) in facts.iter_mut().enumerate() {
                 let k = file % HASHERS;
                 match digests[k].get(next[k]) {
