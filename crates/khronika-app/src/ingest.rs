@@ -25,7 +25,7 @@
 //! leave the page cache, so a long ingest recycles the same memory.
 //!
 //! Channels are bounded, so memory stays at about a hundred MiB whatever the file sizes, and
-//! at most [`HANDED`] packs wait in the page cache for the disk.
+//! at most `HANDED` (8) packs wait in the page cache for the disk.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
