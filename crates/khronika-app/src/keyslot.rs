@@ -72,7 +72,8 @@ impl std::fmt::Display for SlotError {
     }
 }
 
-fn ad(kind: u8, header: &[u8]) -> [u8; aead::AD_LEN] {
+/// The associated data binding a slot's sealed part to its kind and public header.
+pub(crate) fn slot_ad(kind: u8, header: &[u8]) -> [u8; aead::AD_LEN] {
     AssociatedData {
         kind,
         compartment: [0; 16],
@@ -82,7 +83,8 @@ fn ad(kind: u8, header: &[u8]) -> [u8; aead::AD_LEN] {
     .encode()
 }
 
-fn with_checksum(mut b: Vec<u8>) -> Vec<u8> {
+/// A slot's bytes followed by their SHA-256.
+pub(crate) fn with_checksum(mut b: Vec<u8>) -> Vec<u8> {
     let sum = sha256(&b);
     b.extend_from_slice(&sum);
     b
@@ -137,7 +139,7 @@ pub fn seal_member(
     }
     b.extend_from_slice(&salt);
     let key = kdf::passphrase_key(passphrase, &salt, params)?;
-    let a = ad(kind::MEMBER_SLOT, &b);
+    let a = slot_ad(kind::MEMBER_SLOT, &b);
     aead::seal_into(&key, &a, secret.expose(), rng, &mut b)?;
     Ok(with_checksum(b))
 }
@@ -161,7 +163,7 @@ pub fn open_member(bytes: &[u8], passphrase: &Passphrase) -> Result<(MemberId, K
         .map_err(|_| SlotError::Damaged("salt".into()))?;
     let key = kdf::passphrase_key(passphrase, &salt, params)
         .map_err(|e| SlotError::Params(e.to_string()))?;
-    let plain = aead::open(&key, &ad(kind::MEMBER_SLOT, &body[..53]), &body[53..])
+    let plain = aead::open(&key, &slot_ad(kind::MEMBER_SLOT, &body[..53]), &body[53..])
         .map_err(|_| SlotError::WrongKey)?;
     let secret: [u8; 32] = plain[..]
         .try_into()
@@ -199,7 +201,7 @@ pub fn seal_recovery(
     b.extend_from_slice(RECOVERY_MAGIC);
     b.push(1);
     b.extend_from_slice(&member.0);
-    let wrapped = wrap::wrap(secret, recovery, &ad(kind::RECOVERY_SLOT, &b), rng)?;
+    let wrapped = wrap::wrap(secret, recovery, &slot_ad(kind::RECOVERY_SLOT, &b), rng)?;
     b.extend_from_slice(&wrapped);
     Ok(with_checksum(b))
 }
@@ -218,8 +220,12 @@ pub fn open_recovery(bytes: &[u8], recovery: &WrapSecret) -> Result<(MemberId, K
     let wrapped: &[u8; wrap::WRAPPED_LEN] = body[25..]
         .try_into()
         .map_err(|_| SlotError::Damaged("wrapped secret length".into()))?;
-    let secret = wrap::unwrap(wrapped, recovery, &ad(kind::RECOVERY_SLOT, &body[..25]))
-        .map_err(|_| SlotError::WrongKey)?;
+    let secret = wrap::unwrap(
+        wrapped,
+        recovery,
+        &slot_ad(kind::RECOVERY_SLOT, &body[..25]),
+    )
+    .map_err(|_| SlotError::WrongKey)?;
     Ok((member, secret))
 }
 
@@ -240,7 +246,7 @@ pub fn seal_device(
     b.push(1);
     b.extend_from_slice(&device.0);
     b.extend_from_slice(&member.0);
-    let a = ad(kind::DEVICE_SLOT, &b);
+    let a = slot_ad(kind::DEVICE_SLOT, &b);
     aead::seal_into(
         &device_slot_key(member_secret),
         &a,
@@ -264,7 +270,7 @@ pub fn open_device(bytes: &[u8], member_secret: &Key32) -> Result<(DeviceId, Key
     );
     let plain = aead::open(
         &device_slot_key(member_secret),
-        &ad(kind::DEVICE_SLOT, &body[..41]),
+        &slot_ad(kind::DEVICE_SLOT, &body[..41]),
         &body[41..],
     )
     .map_err(|_| SlotError::WrongKey)?;

@@ -476,6 +476,35 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Before creating records: `set` (the new records, with anything edited alongside) is
+    /// valid, its references name records of the set or of the vault, and none of `new`
+    /// exists yet.
+    fn check_new(
+        &mut self,
+        set: &RecordSet,
+        new: impl IntoIterator<Item = RecordId>,
+    ) -> Result<(), AppError> {
+        if let Err(errors) = set.validate() {
+            return Err(invalid("the records are not valid", &errors));
+        }
+        let known = self.known_references(set)?;
+        if let Err(errors) = set.check_references(|id| known.contains(id)) {
+            return Err(invalid(
+                "the records refer to records that do not exist",
+                &errors,
+            ));
+        }
+        for id in new {
+            if self.record_exists(&id)? {
+                return Err(AppError::new(
+                    ErrorCode::Invalid,
+                    format!("record {id} exists already; edit it instead"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Create new records in compartment `c`, all in one commit. Every record is validated
     /// and every reference must name a record in the batch or one already in the vault.
     pub fn create_records(
@@ -490,24 +519,7 @@ impl UnlockedVault {
             self.place(c, r)?;
         }
         let set = RecordSet::from_records(records.iter().cloned());
-        if let Err(errors) = set.validate() {
-            return Err(invalid("the records are not valid", &errors));
-        }
-        let known = self.known_references(&set)?;
-        if let Err(errors) = set.check_references(|id| known.contains(id)) {
-            return Err(invalid(
-                "the records refer to records that do not exist",
-                &errors,
-            ));
-        }
-        for r in &records {
-            if self.record_exists(&r.id())? {
-                return Err(AppError::new(
-                    ErrorCode::Invalid,
-                    format!("record {} exists already; edit it instead", r.id()),
-                ));
-            }
-        }
+        self.check_new(&set, records.iter().map(Record::id))?;
         let mut ids = Vec::with_capacity(records.len());
         for (n, r) in records.iter().enumerate() {
             let fields =
@@ -600,24 +612,7 @@ impl UnlockedVault {
         let mut updated = Record::Case(gathering);
         self.place(c, &mut updated)?;
         let set = RecordSet::from_records(records.iter().cloned().chain([updated.clone()]));
-        if let Err(errors) = set.validate() {
-            return Err(invalid("the records are not valid", &errors));
-        }
-        let known = self.known_references(&set)?;
-        if let Err(errors) = set.check_references(|id| known.contains(id)) {
-            return Err(invalid(
-                "the records refer to records that do not exist",
-                &errors,
-            ));
-        }
-        for id in &ids {
-            if self.record_exists(id)? {
-                return Err(AppError::new(
-                    ErrorCode::Invalid,
-                    format!("record {id} exists already; edit it instead"),
-                ));
-            }
-        }
+        self.check_new(&set, ids.iter().copied())?;
         let edit = current
             .edit(&updated, &[])
             .map_err(|e| AppError::new(ErrorCode::Invalid, e.to_string()))?;

@@ -31,7 +31,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use khronika_crypto::aead::{self, AssociatedData};
+use khronika_crypto::aead;
 use khronika_crypto::hash::{from_hex, sha256, to_hex};
 use khronika_crypto::{Entropy, Key32, OsEntropy, kdf};
 use khronika_store::keys::kind;
@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{AppError, ErrorCode, io_error};
+use crate::keyslot::{slot_ad, with_checksum};
 use crate::layout::{self, create_durable};
 use crate::members::Role;
 use crate::panic::erase_file;
@@ -264,16 +265,6 @@ struct SlotHeader {
     member: MemberId,
 }
 
-fn slot_ad(kind: u8, header: &[u8]) -> [u8; aead::AD_LEN] {
-    AssociatedData {
-        kind,
-        compartment: [0; 16],
-        epoch: 0,
-        id: sha256(header),
-    }
-    .encode()
-}
-
 fn token_key(secret: &Key32) -> Key32 {
     kdf::derive(TOKEN_KEY_CONTEXT, secret)
 }
@@ -334,9 +325,7 @@ fn seal_slot(
         &mut b,
     )
     .map_err(crypto)?;
-    let sum = sha256(&b);
-    b.extend_from_slice(&sum);
-    Ok(b)
+    Ok(with_checksum(b))
 }
 
 /// Check a slot's length, magic, checksum and version; read its header.
@@ -530,6 +519,19 @@ fn tidy(s: &str, max: usize) -> String {
 // Errors
 
 /// The one answer for every token that does not open anything.
+/// A folder's entries; none if it does not exist (nothing was ever written to it).
+fn list_if_any(
+    fs: &dyn khronika_backends::Fs,
+    dir: &Path,
+    doing: &str,
+) -> Result<Vec<khronika_backends::DirEntry>, AppError> {
+    match fs.list_dir(dir) {
+        Ok(e) => Ok(e),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io_error(doing, e)),
+    }
+}
+
 fn invalid_token() -> AppError {
     AppError::new(
         ErrorCode::WrongPassphrase,
@@ -841,11 +843,7 @@ impl UnlockedVault {
     fn token_slots(&self) -> Result<Vec<(PathBuf, Vec<u8>)>, AppError> {
         let dir = self.vault.root.join(layout::TOKENS_DIR);
         let fs = self.vault.fs.as_ref();
-        let entries = match fs.list_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_error("listing the token slots", e)),
-        };
+        let entries = list_if_any(fs, &dir, "listing the token slots")?;
         let mut out = Vec::new();
         for e in entries {
             if e.kind != khronika_backends::EntryKind::File
@@ -906,11 +904,7 @@ impl UnlockedVault {
         self.token_everything("read the activity log of your tokens")?;
         let dir = layout::activity_dir(&self.vault.root, &self.member);
         let fs = self.vault.fs.as_ref();
-        let entries = match fs.list_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_error("listing the activity log", e)),
-        };
+        let entries = list_if_any(fs, &dir, "listing the activity log")?;
         let mut files = Vec::new();
         for e in entries {
             if e.name.starts_with('.') {
